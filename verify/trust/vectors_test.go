@@ -1,0 +1,60 @@
+package trust
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// sharedDir finds ../shared next to the repository root (the folder that
+// holds go.mod).
+func sharedDir(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return filepath.Join(dir, "..", "shared")
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("go.mod not found above the working directory")
+		}
+		dir = parent
+	}
+}
+
+func annexD(t testing.TB, name string) string {
+	return filepath.Join(sharedDir(t), "vectors", "iso18013-5-annexD", name)
+}
+
+func readAnnexD(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(annexD(t, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func annexDStore(t testing.TB) *Store {
+	t.Helper()
+	iaca, err := Load(IACA, annexD(t, "annexd_iaca_root.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rr, err := Load(ReaderCA, annexD(t, "annexd_reader_root.der"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return NewStore(append(iaca, rr...)...)
+}
+
+var (
+	annexDTime  = time.Date(2021, 4, 1, 0, 0, 0, 0, time.UTC)
+	annexDLate  = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	annexDEarly = time.Date(2020, 9, 1, 0, 0, 0, 0, time.UTC)
+)
