@@ -55,10 +55,11 @@ func (s Snapshot) Reader(name string) (ReaderStatus, bool) {
 
 // Source watches readers. Run calls onChange with the first snapshot as soon
 // as it is known and then after every change (service lost or restored,
-// reader added or removed, card inserted or removed), from one goroutine, never concurrently. Losing the
-// service is not an error: Run reports Service=false and reconnects by
-// itself. Run returns ctx.Err() once ctx is done, or an error that it cannot
-// recover from.
+// reader added or removed, card inserted or removed), from one goroutine,
+// never concurrently. onChange should return quickly (hand the snapshot to a
+// channel): the next wait starts only after it. Losing the service is not an
+// error: Run reports Service=false and reconnects by itself. Run returns
+// ctx.Err() once ctx is done, or an error it cannot recover from.
 type Source interface {
 	Run(ctx context.Context, onChange func(Snapshot)) error
 }

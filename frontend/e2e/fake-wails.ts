@@ -70,6 +70,10 @@ export async function installFakeWails(page: Page, opts: FakeOptions): Promise<v
             calls.push('AppInfo');
             return Promise.resolve(structuredClone(o.appInfo));
           },
+          UIShown(status: string) {
+            calls.push(`UIShown:${status}`);
+            return Promise.resolve(null);
+          },
         },
       },
     };

@@ -57,7 +57,7 @@ async function expectNoScroll(page: Page): Promise<void> {
 }
 
 async function shot(page: Page, name: string): Promise<void> {
-  // Let the status colour transition and fonts settle so the picture is stable.
+  // Wait for the CJK fonts so the picture is stable.
   await page.evaluate(() => document.fonts.ready);
   await page.screenshot({ path: `${shots}${name}.png` });
 }

@@ -22,11 +22,15 @@ const settle = async () => {
 it('wires the Go side to the screen: startup state, events, language switch, and cleanup', async () => {
   const f = fakeRuntime();
   window.runtime = f.runtime;
+  const shown: string[] = [];
   window.go = {
     app: {
       Counter: {
         ReaderState: async () => ({ ...readerStateOf('no_reader'), demo: true }),
         AppInfo: async () => ({ version: '1.4.0', demo: true }),
+        UIShown: async (status: string) => {
+          shown.push(status);
+        },
       },
     },
   };
@@ -41,6 +45,10 @@ it('wires the Go side to the screen: startup state, events, language switch, and
   f.emit('reader:state', readerStateOf('ready'));
   await tick();
   expect(screen.getByTestId('waiting-view').dataset.status).toBe('ready');
+  await settle();
+  // Go is told each state once it is on screen (the smoke test waits for it).
+  expect(shown.at(-1)).toBe('ready');
+  expect(shown).toContain('no_reader');
 
   await fireEvent.click(screen.getByTestId('lang-en'));
   await tick();

@@ -1,3 +1,5 @@
+// @vitest-environment node
+// No DOM needed: plain TypeScript and svelte/store.
 import { get } from 'svelte/store';
 import { afterEach, describe, expect, it } from 'vitest';
 import {

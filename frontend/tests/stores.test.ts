@@ -1,3 +1,5 @@
+// @vitest-environment node
+// No DOM needed: plain TypeScript and svelte/store.
 import { get } from 'svelte/store';
 import { describe, expect, it } from 'vitest';
 import { createAppInfoStore, createReaderStore, initialReaderState } from '../src/stores';

@@ -51,7 +51,13 @@ func (m *Monitor) Run(ctx context.Context, onChange func(reader.Snapshot)) error
 	var last *reader.Snapshot
 	emit := func(s reader.Snapshot) {
 		if last == nil || !last.Equal(s) {
-			last = &s
+			// Keep our own copy: onChange may keep or modify what it gets.
+			c := s
+			c.Readers = append([]reader.ReaderStatus(nil), s.Readers...)
+			for i := range c.Readers {
+				c.Readers[i].ATR = append([]byte(nil), c.Readers[i].ATR...)
+			}
+			last = &c
 			onChange(s)
 		}
 	}

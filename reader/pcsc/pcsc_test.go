@@ -397,6 +397,7 @@ func TestPCSCDRestart(t *testing.T) {
 	if !errors.Is(err, reader.ErrConnectionLost) && !errors.Is(err, reader.ErrNoService) {
 		t.Fatalf("old connection: %v, want ErrConnectionLost or ErrNoService", err)
 	}
+	t.Logf("old connection: %v", err)
 	if err := conn.Close(); err != nil {
 		t.Fatalf("close of a dead connection: %v", err)
 	}
@@ -485,8 +486,9 @@ func TestMonitorCancelWhileBlocked(t *testing.T) {
 	}
 }
 
-// BenchmarkTransmit measures one APDU round trip through libpcsclite,
-// pcscd, vpcd and the virtual card.
+// BenchmarkTransmit measures Transmit through libpcsclite, pcscd, vpcd and
+// the virtual card: one short APDU, one 4 KiB extended response, and a
+// 1000-byte response collected with four GET RESPONSE round trips.
 func BenchmarkTransmit(b *testing.B) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -515,10 +517,20 @@ func BenchmarkTransmit(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer conn.Close()
-	cmd := reader.Command{CLA: 0x80, INS: 0xEE, P1: 1, P2: 2, Ne: 2}
-	for b.Loop() {
-		if _, err := conn.Transmit(ctx, cmd); err != nil {
-			b.Fatal(err)
-		}
+	for _, bc := range []struct {
+		name string
+		cmd  reader.Command
+	}{
+		{"echo", reader.Command{CLA: 0x80, INS: 0xEE, P1: 1, P2: 2, Ne: 2}},
+		{"4KiB response", reader.Command{CLA: 0x80, INS: 0xE1, P1: 0x10, Ne: 4096}},
+		{"1000 bytes by get response", reader.Command{CLA: 0x80, INS: 0xE3, P1: 0x03, P2: 0xE8}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				if r, err := conn.Transmit(ctx, bc.cmd); err != nil || !r.OK() {
+					b.Fatal(r.SW, err)
+				}
+			}
+		})
 	}
 }

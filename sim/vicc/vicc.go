@@ -149,15 +149,22 @@ func (c *Client) Run(ctx context.Context) error {
 		}
 		conn, err := c.dial(ctx)
 		if err == nil {
-			backoff = minB
-			err = c.serve(ctx, conn)
+			var talked bool
+			talked, err = c.serve(ctx, conn)
 			if errors.Is(err, ErrBadReply) {
 				return err
 			}
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			continue // vpcd closed or the card was pulled: redial at once
+			if talked {
+				// vpcd went away (pcscd restarted) or the card was pulled:
+				// redial at once.
+				backoff = minB
+				continue
+			}
+			// Closed before a single message: back off, or a peer that
+			// accepts and hangs up would make us spin.
 		}
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -192,7 +199,9 @@ func (c *Client) dial(ctx context.Context) (net.Conn, error) {
 	return conn, nil
 }
 
-func (c *Client) serve(ctx context.Context, conn net.Conn) error {
+// serve answers vpcd on conn until the connection ends; talked reports
+// whether at least one message arrived.
+func (c *Client) serve(ctx context.Context, conn net.Conn) (talked bool, err error) {
 	if c.OnConnect != nil {
 		c.OnConnect(true)
 		defer c.OnConnect(false)
@@ -211,17 +220,18 @@ func (c *Client) serve(ctx context.Context, conn net.Conn) error {
 	for {
 		msg, err := s.read()
 		if err != nil {
-			return err
+			return talked, err
 		}
+		talked = true
 		reply, err := c.handle(msg)
 		if err != nil {
-			return err
+			return talked, err
 		}
 		if reply == nil {
 			continue
 		}
 		if err := s.write(reply); err != nil {
-			return err
+			return talked, err
 		}
 	}
 }

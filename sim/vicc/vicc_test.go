@@ -310,6 +310,8 @@ func TestRedialAfterServerClose(t *testing.T) {
 	f := newFakeVPCD(t)
 	run(t, New(f.addr(), &testCard{}))
 	v := f.accept()
+	v.send([]byte{ctrlATR})
+	v.recv()
 	v.c.Close()
 	v = f.accept()
 	v.send([]byte{ctrlATR})
@@ -384,5 +386,42 @@ func TestCancelStopsRun(t *testing.T) {
 		}
 	case <-time.After(wait):
 		t.Fatal("removed Run did not stop")
+	}
+}
+
+// A peer that accepts and hangs up at once must not make the card redial in
+// a tight loop: dials are at least MinBackoff apart. (Timers never fire
+// early, so this lower bound holds on any machine.)
+func TestHangUpBacksOff(t *testing.T) {
+	f := newFakeVPCD(t)
+	go func() {
+		for {
+			c, err := f.ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	dials := make(chan time.Time, 64)
+	c := New(f.addr(), &testCard{})
+	c.MinBackoff, c.MaxBackoff = 20*time.Millisecond, 40*time.Millisecond
+	c.Dialer = dialFunc(func(ctx context.Context, network, address string) (net.Conn, error) {
+		dials <- time.Now()
+		var d net.Dialer
+		return d.DialContext(ctx, network, address)
+	})
+	run(t, c)
+	var prev time.Time
+	for i := range 5 {
+		select {
+		case at := <-dials:
+			if i > 0 && at.Sub(prev) < c.MinBackoff {
+				t.Fatalf("dial %d only %v after the previous one", i, at.Sub(prev))
+			}
+			prev = at
+		case <-time.After(wait):
+			t.Fatal("no redial")
+		}
 	}
 }

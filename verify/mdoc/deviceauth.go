@@ -9,8 +9,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/fxamacker/cbor/v2"
-
 	"taimen/verify"
 )
 
@@ -111,12 +109,44 @@ func DeriveEMacKey(readerPriv *ecdh.PrivateKey, deviceKey *COSEKey, t SessionTra
 
 // coseMac0 is RFC 9052 §6.2 COSE_Mac0 = [protected: bstr, unprotected: map,
 // payload: bstr / nil, tag: bstr], untagged as 18013-5 §9.1.3.5 uses it.
+// Protected is the content of the bstr.
 type coseMac0 struct {
-	_           struct{} `cbor:",toarray"`
 	Protected   []byte
-	Unprotected cbor.RawMessage
-	Payload     cbor.RawMessage
+	Unprotected []byte
+	Payload     []byte
 	Tag         []byte
+}
+
+// decodeMac0 reads a COSE_Mac0; the parts alias b.
+func decodeMac0(b []byte) (*coseMac0, error) {
+	if err := wellformed(b); err != nil {
+		return nil, err
+	}
+	w := walker{b: b}
+	n, err := w.arrayLen("COSE_Mac0")
+	if err != nil {
+		return nil, err
+	}
+	if n != 4 {
+		return nil, malformedf("COSE_Mac0 is not an array of 4")
+	}
+	var m coseMac0
+	if m.Protected, err = w.byteString("protected header"); err != nil {
+		return nil, err
+	}
+	if m.Unprotected, err = w.item(); err != nil {
+		return nil, err
+	}
+	if m.Unprotected[0]>>5 != 5 {
+		return nil, malformedf("unprotected header is not a map")
+	}
+	if m.Payload, err = w.item(); err != nil {
+		return nil, err
+	}
+	if m.Tag, err = w.byteString("tag"); err != nil {
+		return nil, err
+	}
+	return &m, nil
 }
 
 // coseAlgHMAC256 is COSE algorithm 5, HMAC 256/256 (RFC 9053 §3.1), the only
@@ -137,12 +167,9 @@ var (
 // MAC_structure is ["MAC0", protected, external_aad = h”, payload]
 // (RFC 9052 §6.3); protected is the byte string exactly as received.
 func VerifyDeviceMac(mac0 []byte, emacKey, deviceAuthenticationBytes []byte) error {
-	var m coseMac0
-	if err := verify.Unmarshal(mac0, &m); err != nil {
+	m, err := decodeMac0(mac0)
+	if err != nil {
 		return fmt.Errorf("mdoc: device mac: %w", err)
-	}
-	if m.Protected == nil || m.Tag == nil || m.Unprotected == nil || m.Unprotected[0]>>5 != 5 {
-		return malformedf("device mac: not a COSE_Mac0")
 	}
 	if len(m.Payload) != 1 || m.Payload[0] != 0xf6 {
 		return fmt.Errorf("mdoc: device mac: %w", ErrDetachedExpected)
@@ -180,21 +207,31 @@ func protectedAlg(protected []byte) (int64, error) {
 	if len(protected) == 0 {
 		return 0, ErrAlgMissing
 	}
-	// A struct and not a map: labels may be ints or tstrs (RFC 9052 §3),
-	// only label 1 matters here, and duplicate labels are still rejected.
-	var hdr struct {
-		Alg cbor.RawMessage `cbor:"1,keyasint"`
-	}
-	if err := verify.Unmarshal(protected, &hdr); err != nil {
+	if err := wellformed(protected); err != nil {
 		return 0, fmt.Errorf("protected header: %w", err)
 	}
-	if hdr.Alg == nil {
-		return 0, ErrAlgMissing
-	}
+	// Labels may be ints or tstrs (RFC 9052 §3); only label 1 matters
+	// here, and duplicate labels are still rejected.
+	w := walker{b: protected}
 	var alg int64
-	if err := verify.Unmarshal(hdr.Alg, &alg); err != nil {
-		// A tstr alg is legal COSE but names no algorithm 18013-5 allows.
-		return 0, fmt.Errorf("alg is not an integer: %w", verify.ErrMalformed)
+	found := false
+	err := w.eachIntEntry("protected header", func(label int64) (bool, error) {
+		if label != 1 {
+			return false, nil
+		}
+		found = true
+		var err error
+		if alg, err = w.int("alg"); err != nil {
+			// A tstr alg is legal COSE but names no algorithm 18013-5 allows.
+			return true, fmt.Errorf("alg is not an integer: %w", verify.ErrMalformed)
+		}
+		return true, nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("protected header: %w", err)
+	}
+	if !found {
+		return 0, ErrAlgMissing
 	}
 	return alg, nil
 }

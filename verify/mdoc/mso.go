@@ -40,57 +40,58 @@ type DigestIDs map[uint64][]byte
 // decoding of them was the largest cost of decoding the MSO. Duplicate
 // digestIDs are rejected; the digests are sub-slices of one copy.
 func (d *DigestIDs) UnmarshalCBOR(data []byte) error {
-	if err := verify.DecMode().Wellformed(data); err != nil {
-		return verify.ClassifyCBORError(err)
+	if err := wellformed(data); err != nil {
+		return err
 	}
-	b := bytes.Clone(data)
-	w := walker{b: b}
-	major, ai, n, err := w.head()
+	w := walker{b: bytes.Clone(data)}
+	m, err := w.digestIDs()
 	if err != nil {
 		return err
 	}
+	*d = m
+	return nil
+}
+
+// digestIDs reads {+ DigestID => Digest}; the digests alias the walker's bytes.
+func (w *walker) digestIDs() (DigestIDs, error) {
+	major, ai, n, err := w.head()
+	if err != nil {
+		return nil, err
+	}
 	if major != 5 {
-		return malformedf("valueDigests namespace is not a map")
+		return nil, malformedf("valueDigests namespace is not a map")
 	}
 	indef := ai == aiIndefinite
-	m := make(DigestIDs)
-	if !indef {
-		if n > uint64(len(b)) {
-			return fmt.Errorf("mdoc: %w", verify.ErrTruncated)
+	var m DigestIDs
+	if indef {
+		m = make(DigestIDs)
+	} else {
+		c, err := w.count(n, 2)
+		if err != nil {
+			return nil, err
 		}
-		m = make(DigestIDs, int(n))
+		m = make(DigestIDs, c)
 	}
 	for i := uint64(0); indef && !w.isBreak() || !indef && i < n; i++ {
-		km, _, id, err := w.head()
+		id, err := w.uint("digestID")
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if km != 0 {
-			return malformedf("digestID is not a uint")
-		}
-		vm, vai, vn, err := w.head()
+		dg, err := w.byteString("digest")
 		if err != nil {
-			return err
-		}
-		if vm != 2 {
-			return malformedf("digest is not a bstr")
-		}
-		dg, err := w.str(2, vai, vn)
-		if err != nil {
-			return err
+			return nil, err
 		}
 		if _, dup := m[id]; dup {
-			return fmt.Errorf("mdoc: digestID %d repeated: %w", id, verify.ErrDuplicateKey)
+			return nil, fmt.Errorf("mdoc: digestID %d repeated: %w", id, verify.ErrDuplicateKey)
 		}
 		m[id] = dg
 	}
 	if indef {
 		if err := w.endIndefinite(); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	*d = m
-	return nil
+	return m, nil
 }
 
 // DeviceKeyInfo is 18013-5 §9.1.2.4. DeviceKey stays raw and is decoded by
@@ -123,15 +124,15 @@ type TDate struct {
 
 // UnmarshalCBOR accepts #6.0(tstr) or a plain tstr holding an RFC 3339 date-time.
 func (d *TDate) UnmarshalCBOR(data []byte) error {
-	s, tagged, err := stringMaybeTagged(data, 0)
-	if err != nil {
+	if err := wellformed(data); err != nil {
 		return fmt.Errorf("mdoc: tdate: %w", err)
 	}
-	t, err := time.Parse(time.RFC3339, s)
+	w := walker{b: data}
+	t, err := w.tdate("tdate")
 	if err != nil {
-		return malformedf("tdate %q", s)
+		return fmt.Errorf("mdoc: %w", err)
 	}
-	d.Time, d.Tagged = t, tagged
+	*d = *t
 	return nil
 }
 
@@ -139,29 +140,6 @@ func (d *TDate) UnmarshalCBOR(data []byte) error {
 // 18013-5 §9.1.2.4 requires of issuers.
 func (d TDate) MarshalCBOR() ([]byte, error) {
 	return verify.Marshal(cbor.Tag{Number: 0, Content: d.Time.UTC().Format(time.RFC3339)})
-}
-
-// stringMaybeTagged decodes a tstr, optionally inside the given tag.
-func stringMaybeTagged(data []byte, tag uint64) (string, bool, error) {
-	if len(data) > 0 && data[0]>>5 == 6 {
-		var rt cbor.RawTag
-		if err := verify.DecMode().Unmarshal(data, &rt); err != nil {
-			return "", false, verify.ClassifyCBORError(err)
-		}
-		if rt.Number != tag {
-			return "", false, malformedf("tag %d where tag %d was expected", rt.Number, tag)
-		}
-		var s string
-		if err := verify.DecMode().Unmarshal(rt.Content, &s); err != nil {
-			return "", false, verify.ClassifyCBORError(err)
-		}
-		return s, true, nil
-	}
-	var s string
-	if err := verify.DecMode().Unmarshal(data, &s); err != nil {
-		return "", false, verify.ClassifyCBORError(err)
-	}
-	return s, false, nil
 }
 
 // DecodeMSO decodes MobileSecurityObjectBytes (the issuerAuth payload,
@@ -175,8 +153,12 @@ func DecodeMSO(payload []byte) (*MSO, error) {
 }
 
 func decodeMSOInner(inner []byte) (*MSO, error) {
-	var m MSO
-	if err := verify.Unmarshal(inner, &m); err != nil {
+	if err := wellformed(inner); err != nil {
+		return nil, fmt.Errorf("mdoc: mso: %w", err)
+	}
+	w := walker{b: inner}
+	m, err := w.mso()
+	if err != nil {
 		return nil, fmt.Errorf("mdoc: mso: %w", err)
 	}
 	switch {
@@ -193,7 +175,104 @@ func decodeMSOInner(inner []byte) (*MSO, error) {
 	if n > maxDigestsPerMSO {
 		return nil, tooLargef("mso has %d digests", n)
 	}
-	return &m, nil
+	return m, nil
+}
+
+// mso reads the MSO map with the head walker (see walk.go); byte strings
+// alias the input.
+func (w *walker) mso() (*MSO, error) {
+	var m MSO
+	text := func(dst **string, what string) (bool, error) {
+		s, err := w.textString(what)
+		*dst = &s
+		return true, err
+	}
+	err := w.eachEntry("MSO", func(key []byte) (bool, error) {
+		switch string(key) {
+		case "version":
+			return text(&m.Version, "version")
+		case "digestAlgorithm":
+			return text(&m.DigestAlgorithm, "digestAlgorithm")
+		case "docType":
+			return text(&m.DocType, "docType")
+		case "status":
+			raw, err := w.item()
+			m.Status = raw
+			return true, err
+		case "valueDigests":
+			m.ValueDigests = map[string]DigestIDs{}
+			return true, w.eachEntry("valueDigests", func(ns []byte) (bool, error) {
+				ids, err := w.digestIDs()
+				m.ValueDigests[string(ns)] = ids
+				return true, err
+			})
+		case "deviceKeyInfo":
+			var dki DeviceKeyInfo
+			m.DeviceKeyInfo = &dki
+			return true, w.eachEntry("deviceKeyInfo", func(k []byte) (bool, error) {
+				var err error
+				switch string(k) {
+				case "deviceKey":
+					dki.DeviceKey, err = w.item()
+				case "keyAuthorizations":
+					dki.KeyAuthorizations, err = w.item()
+				case "keyInfo":
+					dki.KeyInfo, err = w.item()
+				default:
+					return false, nil
+				}
+				return true, err
+			})
+		case "validityInfo":
+			var vi ValidityInfo
+			m.ValidityInfo = &vi
+			return true, w.eachEntry("validityInfo", func(k []byte) (bool, error) {
+				var dst **TDate
+				switch string(k) {
+				case "signed":
+					dst = &vi.Signed
+				case "validFrom":
+					dst = &vi.ValidFrom
+				case "validUntil":
+					dst = &vi.ValidUntil
+				case "expectedUpdate":
+					dst = &vi.ExpectedUpdate
+				default:
+					return false, nil
+				}
+				d, err := w.tdate(string(k))
+				*dst = d
+				return true, err
+			})
+		}
+		return false, nil
+	})
+	return &m, err
+}
+
+// tdate reads #6.0(tstr) or a plain tstr (see TDate).
+func (w *walker) tdate(what string) (*TDate, error) {
+	start := w.off
+	major, _, n, err := w.head()
+	if err != nil {
+		return nil, err
+	}
+	tagged := major == 6
+	if tagged && n != tagDateTime {
+		return nil, malformedf("%s: tag %d where tag 0 was expected", what, n)
+	}
+	if !tagged {
+		w.off = start
+	}
+	s, err := w.textString(what)
+	if err != nil {
+		return nil, err
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return nil, malformedf("%s: tdate %q", what, s)
+	}
+	return &TDate{Time: t, Tagged: tagged}, nil
 }
 
 // Digest algorithms of 18013-5 §9.1.2.5, by the identifier the MSO uses.

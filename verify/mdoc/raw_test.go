@@ -2,6 +2,7 @@ package mdoc_test
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 
@@ -77,7 +78,11 @@ func TestRawInputs(t *testing.T) {
 		{"version 2.0", encode(t, map[string]any{"version": "2.0", "status": 0}), mdoc.CodeVersionUnsupported},
 		{"status negative", encode(t, map[string]any{"version": "1.0", "status": -1}), mdoc.CodeMalformed},
 		{"keys in another case", bytes.Replace(valid, []byte("\x67docType"), []byte("\x67DocType"), 1), mdoc.CodeMalformed},
-		{"too many documents", encode(t, map[string]any{"version": "1.0", "status": 0, "documents": make([]map[string]any, 65)}), mdoc.CodeTooLarge},
+		{"too many documents", encode(t, map[string]any{"version": "1.0", "status": 0, "documents": slices.Repeat([]map[string]any{{"docType": "x"}}, 65)}), mdoc.CodeTooLarge},
+		{"document of the wrong type", encode(t, map[string]any{"version": "1.0", "status": 0, "documents": []any{nil}}), mdoc.CodeMalformed},
+		{"status of the wrong type", encode(t, map[string]any{"version": "1.0", "status": "0"}), mdoc.CodeMalformed},
+		{"item of the wrong type", bytes.Replace(valid, []byte{0xd8, 0x18, 0x58}, []byte{0xd8, 0x18, 0x78}, 1), mdoc.CodeMalformed},
+		{"error code too large", encode(t, map[string]any{"version": "1.0", "status": 0, "documentErrors": []any{map[string]uint64{"x": 1 << 63}}}), mdoc.CodeMalformed},
 		{"item not tag 24", bytes.Replace(valid, []byte{0xd8, 0x18, 0x58}, []byte{0xd8, 0x19, 0x58}, 1), mdoc.CodeMalformed},
 	}
 	for _, c := range cases {

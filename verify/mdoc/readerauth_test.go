@@ -190,7 +190,7 @@ func TestVerifyReaderAuthNegative(t *testing.T) {
 			p[3] = s
 		}), nil, nil, RACodeSignatureInvalid},
 		{"short signature", edit(func(p []any) { p[3] = sig[:63] }), nil, nil, RACodeSignatureInvalid},
-		{"other transcript", nil, ptr(otherSession.Transcript()), nil, RACodeSignatureInvalid},
+		{"other transcript", nil, sessPtr(otherSession.Transcript()), nil, RACodeSignatureInvalid},
 		{"other items request", nil, nil, &otherItems, RACodeSignatureInvalid},
 		{"attached payload", edit(func(p []any) { p[2] = []byte("payload") }), nil, nil, RACodeMalformed},
 		{"empty payload", edit(func(p []any) { p[2] = []byte{} }), nil, nil, RACodeMalformed},
@@ -249,7 +249,7 @@ func TestVerifyReaderAuthNegative(t *testing.T) {
 	}
 }
 
-func ptr[T any](v T) *T { return &v }
+func sessPtr[T any](v T) *T { return &v }
 
 // An Ed25519 reader key signs with EdDSA and verifies.
 func TestReaderAuthEdDSA(t *testing.T) {

@@ -28,7 +28,7 @@ func TestParseDeviceRequestAnnexD(t *testing.T) {
 	if dr.ItemsRequest.DocType != "org.iso.18013.5.1.mDL" {
 		t.Errorf("docType %q", dr.ItemsRequest.DocType)
 	}
-	want := sortedElements(sessAnnexDItems()[0].Elements)
+	want := sessSortedElements(sessAnnexDItems()[0].Elements)
 	if got := dr.ItemsRequest.Elements(); !reflect.DeepEqual(got, want) {
 		t.Errorf("elements\n got %v\nwant %v", got, want)
 	}
@@ -44,7 +44,7 @@ func TestParseDeviceRequestAnnexD(t *testing.T) {
 	}
 }
 
-func sortedElements(es []ElementRequest) []ElementRequest {
+func sessSortedElements(es []ElementRequest) []ElementRequest {
 	ir := ItemsRequest{NameSpaces: map[string]map[string]bool{}}
 	for _, e := range es {
 		if ir.NameSpaces[e.Namespace] == nil {
@@ -112,7 +112,7 @@ func TestBuildDeviceRequestDeterministic(t *testing.T) {
 		if dr.ReaderAuth != nil {
 			t.Errorf("doc request %d has readerAuth without a key", i)
 		}
-		if got, want := dr.ItemsRequest.Elements(), sortedElements(specs[i].Elements); !reflect.DeepEqual(got, want) {
+		if got, want := dr.ItemsRequest.Elements(), sessSortedElements(specs[i].Elements); !reflect.DeepEqual(got, want) {
 			t.Errorf("doc request %d elements %v, want %v", i, got, want)
 		}
 	}
@@ -140,7 +140,7 @@ func TestBuildDeviceRequestWithReaderAuth(t *testing.T) {
 				t.Fatal(err)
 			}
 			dr := &req.DocRequests[0]
-			if got, want := dr.ItemsRequest.Elements(), sortedElements(sessAnnexDItems()[0].Elements); !reflect.DeepEqual(got, want) {
+			if got, want := dr.ItemsRequest.Elements(), sessSortedElements(sessAnnexDItems()[0].Elements); !reflect.DeepEqual(got, want) {
 				t.Fatalf("elements %v", got)
 			}
 			ra, code, err := parseReaderAuth(dr.ReaderAuth)

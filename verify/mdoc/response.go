@@ -1,7 +1,6 @@
 package mdoc
 
 import (
-	"bytes"
 	"fmt"
 
 	"github.com/fxamacker/cbor/v2"
@@ -98,15 +97,169 @@ type DeviceAuth struct {
 // checks that the required members are present. Embedded tag-24 items keep
 // their received bytes; their contents are decoded later, one by one, by
 // the verifier. Errors unwrap to the verify sentinels.
+//
+// The returned structure aliases data (no copies): data must not be
+// modified while it is in use. The decoding is done by the head walker
+// (walk.go) after the strict well-formedness check; unknown members are
+// ignored, as CDDL extension points allow.
 func DecodeDeviceResponse(data []byte) (*DeviceResponse, error) {
-	var r DeviceResponse
-	if err := verify.Unmarshal(data, &r); err != nil {
+	if err := wellformed(data); err != nil {
+		return nil, fmt.Errorf("mdoc: device response: %w", err)
+	}
+	w := walker{b: data}
+	r, err := w.deviceResponse()
+	if err != nil {
 		return nil, fmt.Errorf("mdoc: device response: %w", err)
 	}
 	if err := r.checkShape(); err != nil {
 		return nil, err
 	}
-	return &r, nil
+	return r, nil
+}
+
+func (w *walker) deviceResponse() (*DeviceResponse, error) {
+	var r DeviceResponse
+	err := w.eachEntry("DeviceResponse", func(key []byte) (bool, error) {
+		switch string(key) {
+		case "version":
+			v, err := w.textString("version")
+			r.Version = &v
+			return true, err
+		case "status":
+			st, err := w.uint("status")
+			r.Status = &st
+			return true, err
+		case "documents":
+			r.Documents = []Document{}
+			return true, w.eachElement("documents", func() error {
+				if len(r.Documents) >= maxDocumentsPerResponse {
+					return fmt.Errorf("cbor: more than %d documents: %w", maxDocumentsPerResponse, verify.ErrTooLarge)
+				}
+				d, err := w.document()
+				if err == nil {
+					r.Documents = append(r.Documents, *d)
+				}
+				return err
+			})
+		case "documentErrors":
+			return true, w.eachElement("documentErrors", func() error {
+				if len(r.DocumentErrors) >= maxDocumentErrorsPerAnswer {
+					return fmt.Errorf("cbor: more than %d document errors: %w", maxDocumentErrorsPerAnswer, verify.ErrTooLarge)
+				}
+				m, err := w.errorCodes("DocumentError")
+				r.DocumentErrors = append(r.DocumentErrors, m)
+				return err
+			})
+		}
+		return false, nil
+	})
+	return &r, err
+}
+
+// errorCodes reads {tstr => ErrorCode} (DocumentError, ErrorItems).
+func (w *walker) errorCodes(what string) (map[string]int64, error) {
+	m := map[string]int64{}
+	err := w.eachEntry(what, func(key []byte) (bool, error) {
+		c, err := w.int("error code")
+		m[string(key)] = c
+		return true, err
+	})
+	return m, err
+}
+
+func (w *walker) document() (*Document, error) {
+	var d Document
+	err := w.eachEntry("Document", func(key []byte) (bool, error) {
+		switch string(key) {
+		case "docType":
+			dt, err := w.textString("docType")
+			d.DocType = &dt
+			return true, err
+		case "issuerSigned":
+			is, err := w.issuerSigned()
+			d.IssuerSigned = is
+			return true, err
+		case "deviceSigned":
+			ds, err := w.deviceSigned()
+			d.DeviceSigned = ds
+			return true, err
+		case "errors":
+			d.Errors = map[string]map[string]int64{}
+			return true, w.eachEntry("Errors", func(ns []byte) (bool, error) {
+				m, err := w.errorCodes("ErrorItems")
+				d.Errors[string(ns)] = m
+				return true, err
+			})
+		}
+		return false, nil
+	})
+	return &d, err
+}
+
+func (w *walker) issuerSigned() (*IssuerSigned, error) {
+	var is IssuerSigned
+	err := w.eachEntry("IssuerSigned", func(key []byte) (bool, error) {
+		switch string(key) {
+		case "issuerAuth":
+			raw, err := w.item()
+			is.IssuerAuth = raw
+			return true, err
+		case "nameSpaces":
+			is.NameSpaces = map[string][]Tag24{}
+			return true, w.eachEntry("IssuerNameSpaces", func(ns []byte) (bool, error) {
+				n, err := w.arrayLen("IssuerSignedItems")
+				if err != nil {
+					return true, err
+				}
+				items := make([]Tag24, 0, max(n, 0))
+				for i := 0; n < 0 && !w.isBreak() || i < n; i++ {
+					t, err := w.tag24("IssuerSignedItemBytes")
+					if err != nil {
+						return true, err
+					}
+					items = append(items, t)
+				}
+				if n < 0 {
+					if err := w.endIndefinite(); err != nil {
+						return true, err
+					}
+				}
+				is.NameSpaces[string(ns)] = items
+				return true, nil
+			})
+		}
+		return false, nil
+	})
+	return &is, err
+}
+
+func (w *walker) deviceSigned() (*DeviceSigned, error) {
+	var ds DeviceSigned
+	err := w.eachEntry("DeviceSigned", func(key []byte) (bool, error) {
+		switch string(key) {
+		case "nameSpaces":
+			t, err := w.tag24("DeviceNameSpacesBytes")
+			ds.NameSpaces = &t
+			return true, err
+		case "deviceAuth":
+			var da DeviceAuth
+			ds.DeviceAuth = &da
+			return true, w.eachEntry("DeviceAuth", func(k []byte) (bool, error) {
+				var err error
+				switch string(k) {
+				case "deviceSignature":
+					da.DeviceSignature, err = w.item()
+					return true, err
+				case "deviceMac":
+					da.DeviceMac, err = w.item()
+					return true, err
+				}
+				return false, nil
+			})
+		}
+		return false, nil
+	})
+	return &ds, err
 }
 
 func malformedf(format string, args ...any) error {
@@ -171,108 +324,56 @@ func (r *DeviceResponse) checkShape() error {
 // based decoding of every item cost more than hashing it. Random and
 // ElementValue are sub-slices of t.Inner (no copies).
 func DecodeIssuerSignedItem(t Tag24) (*IssuerSignedItem, error) {
-	if err := verify.DecMode().Wellformed(t.Inner); err != nil {
-		return nil, fmt.Errorf("mdoc: issuer signed item: %w", verify.ClassifyCBORError(err))
-	}
-	it, err := walkItem(t.Inner)
-	if err != nil {
-		return nil, fmt.Errorf("mdoc: issuer signed item: %w", err)
-	}
-	if it.DigestID == nil || it.ElementIdentifier == nil || it.Random == nil || it.ElementValue == nil {
-		return nil, malformedf("issuer signed item lacks a required member")
-	}
-	return it, nil
-}
-
-// walkItem reads the IssuerSignedItem map from well-formed CBOR.
-func walkItem(b []byte) (*IssuerSignedItem, error) {
-	w := walker{b: b}
-	major, ai, n, err := w.head()
-	if err != nil {
+	var v itemView
+	if err := v.decode(t.Inner); err != nil {
 		return nil, err
 	}
-	if major != 5 {
-		return nil, fmt.Errorf("cbor: item is not a map: %w", verify.ErrMalformed)
+	id, elem := v.digestID, string(v.elementIdentifier)
+	return &IssuerSignedItem{DigestID: &id, Random: v.random, ElementIdentifier: &elem, ElementValue: v.elementValue}, nil
+}
+
+// itemView is an IssuerSignedItem read without allocating: every member
+// aliases the item's bytes.
+type itemView struct {
+	digestID          uint64
+	random            []byte
+	elementIdentifier []byte
+	elementValue      []byte
+	has               uint8 // bits: 1 digestID, 2 random, 4 elementIdentifier, 8 elementValue
+}
+
+const itemComplete = 1 | 2 | 4 | 8
+
+func (v *itemView) decode(b []byte) error {
+	if err := wellformed(b); err != nil {
+		return fmt.Errorf("mdoc: issuer signed item: %w", err)
 	}
-	indef := ai == aiIndefinite
-	var it IssuerSignedItem
-	var keyBuf [6][]byte
-	keys := keyBuf[:0]
-	for i := uint64(0); indef && !w.isBreak() || !indef && i < n; i++ {
-		start := w.off
-		km, kai, kn, err := w.head()
-		if err != nil {
-			return nil, err
-		}
-		var key []byte
-		if km == 3 {
-			if key, err = w.textBytes(kai, kn); err != nil {
-				return nil, err
-			}
-		} else {
-			w.off = start
-			if err := w.skip(0); err != nil {
-				return nil, err
-			}
-		}
-		rk := b[start:w.off]
-		for _, seen := range keys {
-			if bytes.Equal(seen, rk) {
-				return nil, fmt.Errorf("cbor: item key %q repeated: %w", key, verify.ErrDuplicateKey)
-			}
-		}
-		keys = append(keys, rk)
-		vstart := w.off
+	w := walker{b: b}
+	err := w.eachEntry("IssuerSignedItem", func(key []byte) (bool, error) {
+		var err error
 		switch string(key) {
 		case "digestID":
-			m, _, v, err := w.head()
-			if err != nil {
-				return nil, err
-			}
-			if m != 0 {
-				return nil, fmt.Errorf("cbor: digestID is not a uint: %w", verify.ErrMalformed)
-			}
-			it.DigestID = &v
+			v.digestID, err = w.uint("digestID")
+			v.has |= 1
 		case "random":
-			m, a, v, err := w.head()
-			if err != nil {
-				return nil, err
-			}
-			if m != 2 {
-				return nil, fmt.Errorf("cbor: random is not a bstr: %w", verify.ErrMalformed)
-			}
-			if it.Random, err = w.str(2, a, v); err != nil {
-				return nil, err
-			}
+			v.random, err = w.byteString("random")
+			v.has |= 2
 		case "elementIdentifier":
-			m, a, v, err := w.head()
-			if err != nil {
-				return nil, err
-			}
-			if m != 3 {
-				return nil, fmt.Errorf("cbor: elementIdentifier is not a tstr: %w", verify.ErrMalformed)
-			}
-			id, err := w.text(a, v)
-			if err != nil {
-				return nil, err
-			}
-			it.ElementIdentifier = &id
+			v.elementIdentifier, err = w.textBytes2("elementIdentifier")
+			v.has |= 4
+		case "elementValue":
+			v.elementValue, err = w.item()
+			v.has |= 8
 		default:
-			if err := w.skip(0); err != nil {
-				return nil, err
-			}
-			if string(key) == "elementValue" {
-				it.ElementValue = b[vstart:w.off]
-			}
+			return false, nil
 		}
+		return true, err
+	})
+	if err != nil {
+		return fmt.Errorf("mdoc: issuer signed item: %w", err)
 	}
-	if indef {
-		if err := w.endIndefinite(); err != nil {
-			return nil, err
-		}
+	if v.has != itemComplete {
+		return malformedf("issuer signed item lacks a required member")
 	}
-	if w.off != len(b) {
-		return nil, fmt.Errorf("cbor: trailing bytes: %w", verify.ErrMalformed)
-	}
-	return &it, nil
+	return nil
 }

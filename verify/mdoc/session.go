@@ -6,14 +6,13 @@ import (
 	"crypto/cipher"
 	"crypto/ecdh"
 	"crypto/hkdf"
+	cryptorand "crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"math"
-
-	"github.com/fxamacker/cbor/v2"
 
 	"taimen/verify"
 )
@@ -123,13 +122,30 @@ type SessionData struct {
 
 // sessionEstablishmentWire tells a missing member from an empty one.
 type sessionEstablishmentWire struct {
-	EReaderKey *Tag24           `cbor:"eReaderKey"`
-	Data       *cbor.RawMessage `cbor:"data"`
+	EReaderKey *Tag24      `cbor:"eReaderKey"`
+	Data       sessionBstr `cbor:"data"`
 }
 
 type sessionDataWire struct {
-	Data   cbor.RawMessage `cbor:"data"`
-	Status *uint64         `cbor:"status"`
+	Data   sessionBstr `cbor:"data"`
+	Status *uint64     `cbor:"status"`
+}
+
+// sessionBstr decodes a member that must be a byte string, copying the
+// ciphertext once (a cbor.RawMessage would copy it twice; a plain []byte
+// would also accept an array of small integers), and records presence.
+type sessionBstr struct {
+	b       []byte
+	present bool
+}
+
+func (s *sessionBstr) UnmarshalCBOR(data []byte) error {
+	b, err := decodeBstr(data)
+	if err != nil {
+		return err
+	}
+	s.b, s.present = b, true
+	return nil
 }
 
 // ParseSessionEstablishment decodes a SessionEstablishment from untrusted
@@ -142,14 +158,10 @@ func ParseSessionEstablishment(data []byte) (*SessionEstablishment, error) {
 	if err := verify.Unmarshal(data, &w); err != nil {
 		return nil, fmt.Errorf("mdoc: session establishment: %w", err)
 	}
-	if w.EReaderKey == nil || w.Data == nil {
+	if w.EReaderKey == nil || !w.Data.present {
 		return nil, fmt.Errorf("mdoc: session establishment without eReaderKey or data: %w", verify.ErrMalformed)
 	}
-	ct, err := decodeBstr(*w.Data)
-	if err != nil {
-		return nil, fmt.Errorf("mdoc: session establishment data: %w", err)
-	}
-	return &SessionEstablishment{EReaderKeyBytes: *w.EReaderKey, Data: ct}, nil
+	return &SessionEstablishment{EReaderKeyBytes: *w.EReaderKey, Data: w.Data.b}, nil
 }
 
 // ParseSessionData decodes a SessionData from untrusted bytes. At least one
@@ -162,18 +174,10 @@ func ParseSessionData(data []byte) (*SessionData, error) {
 	if err := verify.Unmarshal(data, &w); err != nil {
 		return nil, fmt.Errorf("mdoc: session data: %w", err)
 	}
-	if w.Data == nil && w.Status == nil {
+	if !w.Data.present && w.Status == nil {
 		return nil, fmt.Errorf("mdoc: session data without data or status: %w", verify.ErrMalformed)
 	}
-	sd := &SessionData{Status: w.Status}
-	if w.Data != nil {
-		ct, err := decodeBstr(w.Data)
-		if err != nil {
-			return nil, fmt.Errorf("mdoc: session data: %w", err)
-		}
-		sd.Data = ct
-	}
-	return sd, nil
+	return &SessionData{Data: w.Data.b, Status: w.Status}, nil
 }
 
 // decodeBstr insists on a byte string: fxamacker would also fill a []byte
@@ -208,10 +212,10 @@ var (
 	ivDevice = [8]byte{7: 1}
 )
 
-// channel is one session's AES-256-GCM state (18013-5 §9.1.1.5), shared by
+// sessionChannel is one session's AES-256-GCM state (18013-5 §9.1.1.5), shared by
 // both roles: each direction has its own key, identifier and counter, and
 // counters start at 1.
-type channel struct {
+type sessionChannel struct {
 	transcript SessionTranscript
 	skReader   [32]byte
 	skDevice   [32]byte
@@ -247,7 +251,7 @@ func newGCM(key []byte) (cipher.AEAD, error) {
 	return cipher.NewGCM(b)
 }
 
-func newChannel(priv *ecdh.PrivateKey, peer *ecdh.PublicKey, t SessionTranscript, isReader bool) (*channel, error) {
+func newSessionChannel(priv *ecdh.PrivateKey, peer *ecdh.PublicKey, t SessionTranscript, isReader bool) (*sessionChannel, error) {
 	zab, err := priv.ECDH(peer)
 	if err != nil {
 		return nil, fmt.Errorf("mdoc: ecdh: %w: %w", verify.ErrMalformed, err)
@@ -264,7 +268,7 @@ func newChannel(priv *ecdh.PrivateKey, peer *ecdh.PublicKey, t SessionTranscript
 	if err != nil {
 		return nil, err
 	}
-	c := &channel{transcript: t, skReader: skR, skDevice: skD, sendCtr: 1, recvCtr: 1, isReader: isReader}
+	c := &sessionChannel{transcript: t, skReader: skR, skDevice: skD, sendCtr: 1, recvCtr: 1, isReader: isReader}
 	if isReader {
 		c.send, c.sendID, c.recv, c.recvID = r, ivReader, d, ivDevice
 	} else {
@@ -273,7 +277,7 @@ func newChannel(priv *ecdh.PrivateKey, peer *ecdh.PublicKey, t SessionTranscript
 	return c, nil
 }
 
-func nonce(id [8]byte, ctr uint32) []byte {
+func sessionNonce(id [8]byte, ctr uint32) []byte {
 	n := make([]byte, 12)
 	copy(n, id[:])
 	binary.BigEndian.PutUint32(n[8:], ctr)
@@ -281,7 +285,7 @@ func nonce(id [8]byte, ctr uint32) []byte {
 }
 
 // seal encrypts the next outgoing message and advances the send counter.
-func (c *channel) seal(plaintext []byte) ([]byte, error) {
+func (c *sessionChannel) seal(plaintext []byte) ([]byte, error) {
 	if c.closed {
 		return nil, fmt.Errorf("mdoc: encrypt: %w", ErrSessionClosed)
 	}
@@ -289,7 +293,7 @@ func (c *channel) seal(plaintext []byte) ([]byte, error) {
 		c.closed = true
 		return nil, fmt.Errorf("mdoc: encrypt: %w", ErrCounterExhausted)
 	}
-	ct := c.send.Seal(nil, nonce(c.sendID, c.sendCtr), plaintext, nil)
+	ct := c.send.Seal(nil, sessionNonce(c.sendID, c.sendCtr), plaintext, nil)
 	c.sendCtr++
 	return ct, nil
 }
@@ -297,7 +301,7 @@ func (c *channel) seal(plaintext []byte) ([]byte, error) {
 // open decrypts the next incoming message. A failure closes the channel:
 // §9.1.1.4 ends the session on a message that does not decrypt, and
 // continuing would let a forged message desynchronise the counters.
-func (c *channel) open(ct []byte) ([]byte, error) {
+func (c *sessionChannel) open(ct []byte) ([]byte, error) {
 	if c.closed {
 		return nil, fmt.Errorf("mdoc: decrypt: %w", ErrSessionClosed)
 	}
@@ -305,7 +309,9 @@ func (c *channel) open(ct []byte) ([]byte, error) {
 		c.closed = true
 		return nil, fmt.Errorf("mdoc: decrypt: %w", ErrCounterExhausted)
 	}
-	pt, err := c.recv.Open(nil, nonce(c.recvID, c.recvCtr), ct, nil)
+	// Decrypt in place: ct is always this package's own copy of the
+	// received bytes (see sessionBstr).
+	pt, err := c.recv.Open(ct[:0], sessionNonce(c.recvID, c.recvCtr), ct, nil)
 	if err != nil {
 		c.closed = true
 		return nil, &DecryptionError{FromReader: !c.isReader, Counter: c.recvCtr}
@@ -315,7 +321,7 @@ func (c *channel) open(ct []byte) ([]byte, error) {
 }
 
 // encryptData wraps the next outgoing ciphertext in SessionData.
-func (c *channel) encryptData(plaintext []byte) ([]byte, error) {
+func (c *sessionChannel) encryptData(plaintext []byte) ([]byte, error) {
 	ct, err := c.seal(plaintext)
 	if err != nil {
 		return nil, err
@@ -327,7 +333,7 @@ func (c *channel) encryptData(plaintext []byte) ([]byte, error) {
 // its last response together with status 20) gives the plaintext and the
 // status with a nil error, and closes the session if the status ends it;
 // a status without data gives a *StatusError.
-func (c *channel) decryptData(msg []byte) ([]byte, *uint, error) {
+func (c *sessionChannel) decryptData(msg []byte) ([]byte, *uint, error) {
 	if c.closed {
 		return nil, nil, fmt.Errorf("mdoc: decrypt: %w", ErrSessionClosed)
 	}
@@ -357,7 +363,7 @@ func (c *channel) decryptData(msg []byte) ([]byte, *uint, error) {
 	return pt, status, nil
 }
 
-func (c *channel) terminate() []byte {
+func (c *sessionChannel) terminate() []byte {
 	c.closed = true
 	return StatusMessage(SessionStatusTermination)
 }
@@ -369,7 +375,7 @@ func (c *channel) terminate() []byte {
 // per-direction counters. It is a state machine without I/O; the transport
 // carries the bytes. Not safe for concurrent use.
 type ReaderSession struct {
-	ch          *channel
+	ch          *sessionChannel
 	eReaderKey  *ecdh.PrivateKey
 	eReaderItem Tag24
 	established bool
@@ -377,12 +383,16 @@ type ReaderSession struct {
 
 // NewReaderSession starts a session for an engagement. handover is the
 // encoded Handover: [HandoverNFC] for NFC, [HandoverQR] for QR. rand is
-// passed to the key generation (Go ≥1.26 uses it only under
-// GODEBUG=cryptocustomrand=1; tests use [NewReaderSessionWithKey]).
+// passed to the key generation, crypto/rand when nil (Go ≥1.26 uses it
+// only under GODEBUG=cryptocustomrand=1; tests use
+// [NewReaderSessionWithKey]).
 func NewReaderSession(de *DeviceEngagement, handover []byte, rand io.Reader) (*ReaderSession, error) {
 	curve, _, err := engagementCurve(de)
 	if err != nil {
 		return nil, err
+	}
+	if rand == nil {
+		rand = cryptorand.Reader
 	}
 	priv, err := curve.GenerateKey(rand)
 	if err != nil {
@@ -417,7 +427,7 @@ func NewReaderSessionWithKey(de *DeviceEngagement, handover []byte, eReaderKey *
 	if err != nil {
 		return nil, err
 	}
-	ch, err := newChannel(eReaderKey, devPub, t, true)
+	ch, err := newSessionChannel(eReaderKey, devPub, t, true)
 	if err != nil {
 		return nil, err
 	}
@@ -486,8 +496,12 @@ func (s *ReaderSession) Encrypt(plaintext []byte) ([]byte, error) {
 // Decrypt handles one SessionData from the mdoc. It returns the plaintext
 // (nil when the message carried only a status) and the status code if one
 // was sent. A status alone gives a *StatusError (unwrapping to
-// ErrSessionTerminated for 20); a ciphertext that does not authenticate
-// gives a *DecryptionError (ErrDecryption) and closes the session.
+// ErrSessionTerminated for 20) and closes the session; a ciphertext that
+// does not authenticate gives a *DecryptionError (ErrDecryption) and closes
+// the session (send StatusMessage(SessionStatusEncryptionError)). Bytes
+// that are not a SessionData give an error unwrapping to the verify
+// sentinels and leave the session as it was; the caller decides whether
+// to send StatusMessage(SessionStatusDecodingError) and stop.
 func (s *ReaderSession) Decrypt(sessionData []byte) ([]byte, *uint, error) {
 	if !s.established {
 		return nil, nil, fmt.Errorf("mdoc: decrypt before session establishment: %w", ErrSessionState)
@@ -507,7 +521,7 @@ type DeviceSession struct {
 	eDeviceKey *ecdh.PrivateKey
 	de         *DeviceEngagement
 	handover   []byte
-	ch         *channel
+	ch         *sessionChannel
 }
 
 // NewDeviceSession prepares the holder's side from its EDeviceKey private
@@ -556,7 +570,7 @@ func (s *DeviceSession) Establish(sessionEstablishment []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	ch, err := newChannel(s.eDeviceKey, readerPub, t, false)
+	ch, err := newSessionChannel(s.eDeviceKey, readerPub, t, false)
 	if err != nil {
 		return nil, err
 	}

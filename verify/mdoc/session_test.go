@@ -5,6 +5,7 @@ import (
 	"crypto/ecdh"
 	"crypto/rand"
 	"errors"
+	"io"
 	"math"
 	"testing"
 
@@ -339,14 +340,18 @@ func TestSessionCounterExhausted(t *testing.T) {
 
 func TestSessionCurves(t *testing.T) {
 	for _, c := range []ecdh.Curve{ecdh.P256(), ecdh.P384(), ecdh.P521(), ecdh.X25519()} {
-		t.Run(fmtCurve(c), func(t *testing.T) {
-			devKey := sessECDHKey(t, c, "device "+fmtCurve(c))
+		t.Run(sessCurveName(c), func(t *testing.T) {
+			devKey := sessECDHKey(t, c, "device "+sessCurveName(c))
 			deRaw := sessSimpleDE(t, devKey.PublicKey())
 			de, err := ParseDeviceEngagement(deRaw)
 			if err != nil {
 				t.Fatal(err)
 			}
-			rs, err := NewReaderSession(de, HandoverQR, rand.Reader)
+			var rnd io.Reader = rand.Reader
+			if c == ecdh.X25519() {
+				rnd = nil // the default source
+			}
+			rs, err := NewReaderSession(de, HandoverQR, rnd)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -379,7 +384,7 @@ func TestSessionCurves(t *testing.T) {
 	}
 }
 
-func fmtCurve(c ecdh.Curve) string {
+func sessCurveName(c ecdh.Curve) string {
 	switch c {
 	case ecdh.P256():
 		return "P-256"
@@ -529,5 +534,36 @@ func TestParseSessionMessagesErrors(t *testing.T) {
 	got, err = ParseSessionData(sessCBOR(t, map[string]any{"data": []byte{}}))
 	if err != nil || got.Data == nil || len(got.Data) != 0 {
 		t.Errorf("empty data: %+v, %v", got, err)
+	}
+}
+
+// Error texts are lowercase, name what failed, and keep the cause.
+func TestSessErrorMessages(t *testing.T) {
+	_, err := ParseDeviceEngagement(sessMintDE(t, sessMember{0, sessCBOR(t, "2.0")}))
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{err, `mdoc: device engagement: version: "2.0": unsupported device engagement version`},
+		{&StatusError{Status: 11}, "mdoc: session status 11: peer reports cbor decoding error"},
+		{&DecryptionError{FromReader: true, Counter: 3}, "mdoc: reader to mdoc message 3: session decryption failed"},
+		{&DecryptionError{Counter: 1}, "mdoc: mdoc to reader message 1: session decryption failed"},
+		{&UnsupportedCurveError{Kty: 2, Crv: 8}, "mdoc: eDeviceKey kty 2 crv 8: unsupported key"},
+	}
+	for _, tc := range tests {
+		if tc.err == nil || tc.err.Error() != tc.want {
+			t.Errorf("got %v, want %s", tc.err, tc.want)
+		}
+	}
+}
+
+func TestDeviceSessionTerminate(t *testing.T) {
+	rs, ds := sessPair(t)
+	msg := ds.Terminate()
+	if _, err := ds.Encrypt([]byte("x")); !errors.Is(err, ErrSessionClosed) {
+		t.Errorf("holder encrypt after terminate: %v", err)
+	}
+	if _, st, err := rs.Decrypt(msg); !errors.Is(err, ErrSessionTerminated) || st == nil || *st != 20 {
+		t.Errorf("reader got %v, %v", st, err)
 	}
 }

@@ -221,8 +221,8 @@ func sessSimpleDE(t testing.TB, pub *ecdh.PublicKey) []byte {
 	)
 }
 
-// oidReaderAuthEKU is 18013-5 B.1.7's extended key usage for mdoc reader authentication.
-var oidReaderAuthEKU = asn1.ObjectIdentifier{1, 0, 18013, 5, 1, 6}
+// sessOIDReaderAuthEKU is 18013-5 B.1.7's extended key usage for mdoc reader authentication.
+var sessOIDReaderAuthEKU = asn1.ObjectIdentifier{1, 0, 18013, 5, 1, 6}
 
 // sessReaderPKI mints a reader CA and a reader certificate that follow
 // 18013-5 B.1.7 closely enough for the trust store, valid 2024–2034.
@@ -263,7 +263,7 @@ func sessMintReaderPKI(t testing.TB, c elliptic.Curve) *sessReaderPKI {
 		NotBefore:             nb,
 		NotAfter:              na,
 		KeyUsage:              x509.KeyUsageDigitalSignature,
-		UnknownExtKeyUsage:    []asn1.ObjectIdentifier{oidReaderAuthEKU},
+		UnknownExtKeyUsage:    []asn1.ObjectIdentifier{sessOIDReaderAuthEKU},
 		BasicConstraintsValid: true,
 		SubjectKeyId:          []byte{8, 7, 6, 5, 4, 3, 2, 1},
 		CRLDistributionPoints: []string{"https://example.jp/reader.crl"},

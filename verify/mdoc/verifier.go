@@ -187,25 +187,41 @@ type coseSign1 struct {
 	Signature   []byte
 }
 
-// unprotectedHeader reads only x5chain (label 33, RFC 9360 §2).
-type unprotectedHeader struct {
-	X5Chain cbor.RawMessage `cbor:"33,keyasint"`
-}
+// coseHeaderX5Chain is the x5chain header label (RFC 9360 §2).
+const coseHeaderX5Chain = 33
 
+// decodeSign1 reads an untagged COSE_Sign1 and returns it with the content
+// of its protected header bstr. Parts alias raw.
 func decodeSign1(raw []byte) (*coseSign1, []byte, error) {
-	var m coseSign1
-	if err := verify.Unmarshal(raw, &m); err != nil {
+	if err := wellformed(raw); err != nil {
 		return nil, nil, err
 	}
-	var prot []byte
-	if err := verify.Unmarshal(m.Protected, &prot); err != nil {
-		return nil, nil, fmt.Errorf("protected header is not a bstr: %w", err)
+	w := walker{b: raw}
+	n, err := w.arrayLen("COSE_Sign1")
+	if err != nil {
+		return nil, nil, err
 	}
-	if len(m.Unprotected) == 0 || m.Unprotected[0]>>5 != 5 {
+	if n != 4 {
+		return nil, nil, malformedf("COSE_Sign1 is not an array of 4")
+	}
+	var m coseSign1
+	pstart := w.off
+	prot, err := w.byteString("protected header")
+	if err != nil {
+		return nil, nil, err
+	}
+	m.Protected = raw[pstart:w.off]
+	if m.Unprotected, err = w.item(); err != nil {
+		return nil, nil, err
+	}
+	if m.Unprotected[0]>>5 != 5 {
 		return nil, nil, malformedf("unprotected header is not a map")
 	}
-	if m.Signature == nil {
-		return nil, nil, malformedf("no signature")
+	if m.Payload, err = w.item(); err != nil {
+		return nil, nil, err
+	}
+	if m.Signature, err = w.byteString("signature"); err != nil {
+		return nil, nil, err
 	}
 	return &m, prot, nil
 }
@@ -215,8 +231,9 @@ func payloadBytes(p cbor.RawMessage) ([]byte, bool, error) {
 	if len(p) == 1 && p[0] == 0xf6 {
 		return nil, false, nil
 	}
-	var b []byte
-	if err := verify.Unmarshal(p, &b); err != nil {
+	w := walker{b: p}
+	b, err := w.byteString("payload")
+	if err != nil {
 		return nil, false, err
 	}
 	return b, true, nil
@@ -273,16 +290,25 @@ func verifyDocument(d *Document, opts *VerifyOptions, dr *DocumentResult) {
 // signature is still checked when the chain fails (an expired DS is an
 // expiry, not a forgery).
 func (s *docState) issuerChain(m *coseSign1) {
-	var uh unprotectedHeader
-	if err := verify.Unmarshal(m.Unprotected, &uh); err != nil {
+	var x5 []byte
+	w := walker{b: m.Unprotected}
+	err := w.eachIntEntry("unprotected header", func(label int64) (bool, error) {
+		if label != coseHeaderX5Chain {
+			return false, nil
+		}
+		var err error
+		x5, err = w.item()
+		return true, err
+	})
+	if err != nil {
 		s.checks[iChain] = invalid(CheckIssuerChain, CodeX5ChainMalformed, err.Error())
 		return
 	}
-	if uh.X5Chain == nil {
+	if x5 == nil {
 		s.checks[iChain] = invalid(CheckIssuerChain, CodeX5ChainMissing, "no x5chain in the issuerAuth unprotected header")
 		return
 	}
-	chain, single, err := parseX5Chain(uh.X5Chain)
+	chain, single, err := parseX5Chain(x5)
 	if err != nil {
 		s.checks[iChain] = invalid(CheckIssuerChain, CodeX5ChainMalformed, err.Error())
 		return
@@ -317,23 +343,28 @@ func (s *docState) issuerChain(m *coseSign1) {
 // parseX5Chain reads x5chain (RFC 9360 §2): a bstr for one certificate or an
 // array of bstr, leaf first. An array of one is not what RFC 9360 wants but
 // carries the same meaning, so it is accepted with a warning.
-func parseX5Chain(raw cbor.RawMessage) (chain [][]byte, singleArray bool, err error) {
+func parseX5Chain(raw []byte) (chain [][]byte, singleArray bool, err error) {
+	w := walker{b: raw}
 	switch raw[0] >> 5 {
 	case 2:
-		var c []byte
-		if err := verify.Unmarshal(raw, &c); err != nil {
+		c, err := w.byteString("x5chain")
+		if err != nil {
 			return nil, false, err
 		}
 		return [][]byte{c}, false, nil
 	case 4:
-		var cs [][]byte
-		if err := verify.Unmarshal(raw, &cs); err != nil {
+		err := w.eachElement("x5chain", func() error {
+			c, err := w.byteString("x5chain certificate")
+			chain = append(chain, c)
+			return err
+		})
+		if err != nil {
 			return nil, false, err
 		}
-		if len(cs) == 0 {
+		if len(chain) == 0 {
 			return nil, false, malformedf("empty x5chain")
 		}
-		return cs, len(cs) == 1, nil
+		return chain, len(chain) == 1, nil
 	}
 	return nil, false, malformedf("x5chain is neither bstr nor array")
 }
@@ -503,14 +534,14 @@ func (s *docState) digests(d *Document) {
 	for _, ns := range nss {
 		items := d.IssuerSigned.NameSpaces[ns]
 		want := s.mso.ValueDigests[ns]
-		seenID := make(map[uint64]bool, len(items))
+		seen := newIDSet(len(items))
 		for _, t := range items {
-			it, err := DecodeIssuerSignedItem(t)
-			if err != nil {
+			var it itemView
+			if err := it.decode(t.Inner); err != nil {
 				failf(CodeItemMalformed, "%s: %v", ns, err)
 				continue
 			}
-			id, elem := *it.DigestID, *it.ElementIdentifier
+			id, elem := it.digestID, string(it.elementIdentifier)
 			digest, ok := want[id]
 			if !ok {
 				failf(CodeDigestMissing, "%s/%s: no digest for digestID %d", ns, elem, id)
@@ -523,12 +554,11 @@ func (s *docState) digests(d *Document) {
 				failf(CodeDigestMismatch, "%s/%s: digestID %d", ns, elem, id)
 				continue
 			}
-			if _, dup := s.dr.Elements[ns][elem]; dup || seenID[id] {
+			if _, dup := s.dr.Elements[ns][elem]; dup || !seen.add(id) {
 				failf(CodeDuplicateElement, "%s/%s disclosed twice", ns, elem)
 				continue
 			}
-			seenID[id] = true
-			if len(it.Random) < 16 {
+			if len(it.random) < 16 {
 				s.warn(WarnShortRandom)
 			}
 			if judge {
@@ -538,13 +568,13 @@ func (s *docState) digests(d *Document) {
 					continue
 				}
 			}
-			val, err := DecodeValue(it.ElementValue)
+			val, err := DecodeValue(it.elementValue)
 			if err != nil {
 				s.warn(WarnValueUndecodable)
 				continue
 			}
 			if s.dr.Elements[ns] == nil {
-				s.dr.Elements[ns] = map[string]Value{}
+				s.dr.Elements[ns] = make(map[string]Value, len(items))
 			}
 			s.dr.Elements[ns][elem] = val
 		}
@@ -711,4 +741,34 @@ func (s *docState) deviceSignature(raw []byte, key *COSEKey, dab []byte) {
 		return
 	}
 	s.checks[iDeviceAuth] = valid(CheckDeviceAuth)
+}
+
+// idSet remembers digestIDs: a slice scan for the usual few dozen items,
+// a map beyond.
+type idSet struct {
+	ids []uint64
+	m   map[uint64]struct{}
+}
+
+func newIDSet(n int) *idSet {
+	if n > 64 {
+		return &idSet{m: make(map[uint64]struct{}, n)}
+	}
+	return &idSet{ids: make([]uint64, 0, n)}
+}
+
+// add reports whether id was new.
+func (s *idSet) add(id uint64) bool {
+	if s.m != nil {
+		if _, ok := s.m[id]; ok {
+			return false
+		}
+		s.m[id] = struct{}{}
+		return true
+	}
+	if slices.Contains(s.ids, id) {
+		return false
+	}
+	s.ids = append(s.ids, id)
+	return true
 }

@@ -1,5 +1,5 @@
 import { describeRejection, fail, ok, type Result } from './result';
-import type { AppInfo, ReaderState } from './types';
+import type { AppInfo, ReaderState, ReaderStatus } from './types';
 import { parseAppInfo, parseReaderState } from './validate';
 import { counterBinding, type CounterBinding } from './wails';
 
@@ -11,7 +11,7 @@ async function call<T>(
   parse: (v: unknown) => T | null,
 ): Promise<Result<T>> {
   const op = `Counter.${method}`;
-  const fn = counterBinding()?.[method];
+  const fn = counterBinding()?.[method] as (() => Promise<unknown>) | undefined;
   if (typeof fn !== 'function') return fail('no_runtime', op, 'window.go.app.Counter is not available');
   let raw: unknown;
   try {
@@ -31,4 +31,18 @@ export function readerState(): Promise<Result<ReaderState>> {
 
 export function appInfo(): Promise<Result<AppInfo>> {
   return call('AppInfo', parseAppInfo);
+}
+
+/**
+ * Reports the state the screen now shows. Fire and forget: the log line on
+ * the Go side is a diagnostic, so a failure here must never reach the clerk.
+ */
+export function uiShown(status: ReaderStatus): void {
+  const fn = counterBinding()?.UIShown;
+  if (typeof fn !== 'function') return;
+  try {
+    void Promise.resolve(fn(status)).catch(() => undefined);
+  } catch {
+    // a throwing binding is as good as an absent one here
+  }
 }

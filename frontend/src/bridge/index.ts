@@ -4,7 +4,7 @@ import { on } from './events';
 export * from './types';
 export * from './result';
 export { on, offAll, setInvalidPayloadHandler, type Unsubscribe } from './events';
-export { appInfo, readerState } from './counter';
+export { appInfo, readerState, uiShown } from './counter';
 export { parseAppInfo, parseReaderState } from './validate';
 
 /** What stores need from the Go side; tests pass a fake. */

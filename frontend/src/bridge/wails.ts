@@ -6,6 +6,8 @@
 export interface CounterBinding {
   ReaderState(): Promise<unknown>;
   AppInfo(): Promise<unknown>;
+  /** Tells Go which reader state the screen now shows (logged; used by the smoke test). */
+  UIShown(status: string): Promise<unknown>;
 }
 
 /** The subset of window.runtime this app uses (Wails v2 runtime.js). */

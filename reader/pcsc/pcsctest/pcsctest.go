@@ -8,7 +8,8 @@
 // (vpcd serves two slots: port p for "Virtual PCD 00 00", p+1 for "Virtual
 // PCD 00 01"), and PCSCLITE_CSOCK_NAME points the client library at the
 // socket. libpcsclite reads that variable once per process, so a test binary
-// gets exactly one Daemon: start it in TestMain.
+// runs one Daemon at a time, and a later one reuses the first one's socket
+// path: start it in TestMain.
 //
 // Virtual cards connect to [Daemon.VPCDAddr] (see taimen/sim/vicc).
 package pcsctest
@@ -69,16 +70,20 @@ type Daemon struct {
 var (
 	startedMu sync.Mutex
 	started   *Daemon
+	// procDir is the directory of the first daemon in this process. Later
+	// daemons (after Close) reuse the path, because libpcsclite keeps the
+	// socket path it read first.
+	procDir string
 )
 
 // Start starts a private pcscd and waits until its vpcd readers listen. It
 // sets PCSCLITE_CSOCK_NAME for this process, so call it before the first
-// PC/SC call (in TestMain) and only once per process.
+// PC/SC call (in TestMain); a second Start before Close fails.
 func Start(opts Options) (*Daemon, error) {
 	startedMu.Lock()
 	defer startedMu.Unlock()
 	if started != nil {
-		return nil, errors.New("pcsctest: one daemon per process (libpcsclite caches the socket path)")
+		return nil, errors.New("pcsctest: one daemon at a time per process (libpcsclite caches the socket path)")
 	}
 	if opts.PCSCD == "" {
 		opts.PCSCD = DefaultPCSCD
@@ -92,10 +97,17 @@ func Start(opts Options) (*Daemon, error) {
 		}
 	}
 	// A short path: unix socket paths are limited to 108 bytes.
-	dir, err := os.MkdirTemp("", "pcsctest")
+	var dir string
+	var err error
+	if procDir != "" {
+		dir, err = procDir, os.Mkdir(procDir, 0o700)
+	} else {
+		dir, err = os.MkdirTemp("", "pcsctest")
+	}
 	if err != nil {
 		return nil, err
 	}
+	procDir = dir
 	d := &Daemon{opts: opts, dir: dir, sock: filepath.Join(dir, "pcscd.comm"), logPath: filepath.Join(dir, "pcscd.log")}
 	if err := os.Mkdir(filepath.Join(dir, "conf"), 0o755); err != nil {
 		os.RemoveAll(dir)
@@ -300,10 +312,16 @@ func (d *Daemon) Resume() error {
 	return d.start()
 }
 
-// Close stops pcscd and removes its directory.
+// Close stops pcscd and removes its directory. Another Start in this
+// process then gets the same socket path.
 func (d *Daemon) Close() error {
 	err := d.Stop()
 	os.RemoveAll(d.dir)
+	startedMu.Lock()
+	if started == d {
+		started = nil
+	}
+	startedMu.Unlock()
 	return err
 }
 
