@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"time"
 
 	"taimen/reader"
 )
@@ -22,6 +23,8 @@ type Counter struct {
 
 	mu     sync.Mutex
 	state  ReaderState
+	seen   chan struct{} // closed once the source has reported
+	once   sync.Once
 	ctx    context.Context
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -44,7 +47,7 @@ func NewCounter(o CounterOptions) *Counter {
 	if o.Emit == nil {
 		o.Emit = func(context.Context, string, ...any) {}
 	}
-	c := &Counter{source: o.Source, emit: o.Emit, demo: o.Demo, version: o.Version, log: o.Log}
+	c := &Counter{source: o.Source, emit: o.Emit, demo: o.Demo, version: o.Version, log: o.Log, seen: make(chan struct{})}
 	c.state = ReaderState{Status: ReaderNoService, Readers: []ReaderInfo{}, Demo: o.Demo}
 	return c
 }
@@ -78,9 +81,19 @@ func (c *Counter) Shutdown(context.Context) {
 	}
 }
 
+// firstStateWait bounds how long ReaderState waits for the source's first
+// report at start-up.
+const firstStateWait = 3 * time.Second
+
 // ReaderState returns the current reader state (the frontend asks once at
-// start, then follows EventReaderState).
+// start, then follows EventReaderState). Until the source has reported once
+// it waits, up to firstStateWait, so that the clerk never sees a "service
+// not running" flash while PC/SC is still being asked.
 func (c *Counter) ReaderState() ReaderState {
+	select {
+	case <-c.seen:
+	case <-time.After(firstStateWait):
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return cloneState(c.state)
@@ -92,6 +105,7 @@ func (c *Counter) AppInfo() AppInfo { return AppInfo{Version: c.version, Demo: c
 func (c *Counter) onSnapshot(s reader.Snapshot) {
 	next := stateFromSnapshot(s, c.demo)
 	c.mu.Lock()
+	defer c.once.Do(func() { close(c.seen) })
 	if statesEqual(c.state, next) {
 		c.mu.Unlock()
 		return

@@ -98,14 +98,23 @@ func TestCounterEmitsChangesOnly(t *testing.T) {
 	src := &scriptSource{snaps: make(chan reader.Snapshot)}
 	rec := newRecorder()
 	c := NewCounter(CounterOptions{Source: src, Emit: rec.emit, Version: "test"})
-	if got := c.ReaderState().Status; got != ReaderNoService {
-		t.Fatalf("initial status %s, want no_service", got)
-	}
 	c.Startup(context.Background())
 	defer c.Shutdown(context.Background())
 
+	// Before the source reports, ReaderState waits rather than answering
+	// the placeholder no_service state.
+	first := make(chan ReaderState, 1)
+	go func() { first <- c.ReaderState() }()
+	select {
+	case st := <-first:
+		t.Fatalf("ReaderState answered %s before the source reported", st.Status)
+	case <-time.After(50 * time.Millisecond):
+	}
 	ready := reader.Snapshot{Service: true, Readers: []reader.ReaderStatus{{Name: "R"}}}
 	src.snaps <- ready
+	if st := <-first; st.Status != ReaderReady {
+		t.Fatalf("first ReaderState %s, want ready", st.Status)
+	}
 	rec.waitState(t, ReaderReady)
 	src.snaps <- ready // unchanged: no event
 	src.snaps <- reader.Snapshot{Service: true, Readers: []reader.ReaderStatus{{Name: "R", CardPresent: true}}}

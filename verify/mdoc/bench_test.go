@@ -219,3 +219,37 @@ func BenchmarkFloor17Elements(b *testing.B) {
 	w := prepareFloor(b, data, opts)
 	loop(b, func() { w.run(b) })
 }
+
+// ratio runs the full verification and its floor alternately, so that both
+// see the same load on a shared machine, and reports the CPU time of each
+// and their ratio (the goal is ≤ 1.3).
+func ratio(b *testing.B, data []byte, opts mdoc.VerifyOptions) {
+	w := prepareFloor(b, data, opts)
+	var full, floor time.Duration
+	for b.Loop() {
+		t0 := processCPU()
+		mdoc.VerifyResponse(data, opts)
+		t1 := processCPU()
+		w.run(b)
+		t2 := processCPU()
+		full += t1 - t0
+		floor += t2 - t1
+	}
+	if floor > 0 {
+		b.ReportMetric(float64(full)/float64(b.N), "full-cpu-ns/op")
+		b.ReportMetric(float64(floor)/float64(b.N), "floor-cpu-ns/op")
+		b.ReportMetric(float64(full)/float64(floor), "ratio")
+	}
+}
+
+// BenchmarkRatioAnnexD reports VerifyAnnexD / FloorAnnexD measured side by side.
+func BenchmarkRatioAnnexD(b *testing.B) {
+	data, opts := mdoc.RespAnnexDForTest(b)
+	ratio(b, data, opts)
+}
+
+// BenchmarkRatio17Elements reports Verify17Elements / Floor17Elements measured side by side.
+func BenchmarkRatio17Elements(b *testing.B) {
+	data, opts := mdl17(b)
+	ratio(b, data, opts)
+}

@@ -84,22 +84,29 @@ var (
 // same bytes on every call.
 func Portrait() []byte {
 	portraitOnce.Do(func() {
-		img := image.NewRGBA(image.Rect(0, 0, 96, 120))
-		for y := 0; y < 120; y++ {
-			for x := 0; x < 96; x++ {
-				dx, dy := x-48, y-50
-				c := color.RGBA{R: uint8(200 - y), G: uint8(180 - x/2), B: 220, A: 255}
-				if dx*dx*3+dy*dy*2 < 1400 {
+		// A face-like oval on a gradient, with deterministic noise so that
+		// the JPEG is about as large as a real ID portrait (~6 KB).
+		const w, h = 96, 120
+		img := image.NewRGBA(image.Rect(0, 0, w, h))
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				dx, dy := x-w/2, y-h*5/12
+				c := color.RGBA{R: uint8(200 - y*120/h), G: uint8(180 - x*60/w), B: 220, A: 255}
+				if dx*dx*3+dy*dy*2 < w*h/8 {
 					c = color.RGBA{R: 230, G: uint8(190 + (x*y)%20), B: 160, A: 255}
 				}
-				if (x*7+y*13)%17 == 0 {
-					c.R ^= 0x1f
-				}
+				n := uint32(x*73856093 ^ y*19349663)
+				n ^= n >> 13
+				n *= 0x5bd1e995
+				n ^= n >> 15
+				c.R += uint8(n % 40)
+				c.G += uint8((n >> 8) % 40)
+				c.B += uint8((n >> 16) % 40)
 				img.Set(x, y, c)
 			}
 		}
 		var buf bytes.Buffer
-		if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 90}); err != nil {
+		if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 85}); err != nil {
 			panic(err) // cannot happen with an in-memory image
 		}
 		portraitJPEG = buf.Bytes()
