@@ -37,6 +37,8 @@ type command struct {
 
 var commands = map[string]command{
 	"verify": {"verify a DeviceResponse against trust anchors", runVerify},
+	"audit":  {"verify, export or purge the audit log", runAudit},
+	"sim":    {"run a simulated phone wallet as a vpcd virtual card", runSim},
 }
 
 // IsCommand reports whether name is a CLI subcommand (rather than a flag of

@@ -1,7 +1,9 @@
 package mdoc
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/fxamacker/cbor/v2"
@@ -184,9 +186,9 @@ type rawView []byte
 
 func (r *rawView) UnmarshalCBOR(b []byte) error { *r = append([]byte{}, b...); return nil }
 
-// FuzzDecodeValue: the walker accepts exactly what the strict decoder
+// FuzzValue: the walker accepts exactly what the strict decoder
 // accepts into an interface, and the result marshals to valid JSON.
-func FuzzDecodeValue(f *testing.F) {
+func FuzzValue(f *testing.F) {
 	for _, s := range respSplit(f).values {
 		f.Add(s)
 	}
@@ -258,12 +260,12 @@ func FuzzTDate(f *testing.F) {
 		var d TDate
 		err := d.UnmarshalCBOR(b)
 		var s string
-		tagged := false
-		var tg cbor.Tag
-		if verify.Unmarshal(b, &s) != nil {
+		tagged := len(b) > 0 && b[0]>>5 == 6
+		if tagged {
+			var tg cbor.Tag
 			if verify.Unmarshal(b, &tg) != nil || tg.Number != 0 {
 				if err == nil {
-					t.Fatal("tdate accepted that is neither tstr nor tag 0")
+					t.Fatal("a tag other than 0 accepted")
 				}
 				return
 			}
@@ -274,7 +276,12 @@ func FuzzTDate(f *testing.F) {
 				}
 				return
 			}
-			s, tagged = str, true
+			s = str
+		} else if verify.Unmarshal(b, &s) != nil {
+			if err == nil {
+				t.Fatal("a tdate that is not a tstr accepted")
+			}
+			return
 		}
 		want, perr := time.Parse(time.RFC3339, s)
 		if (perr == nil) != (err == nil) {
@@ -287,3 +294,58 @@ func FuzzTDate(f *testing.F) {
 }
 
 func jsonValid(b []byte) bool { return json.Valid(b) }
+
+// FuzzDecodeDeviceResponse compares the walker-based decoder with the
+// strict reflection-based one (the struct tags of DeviceResponse): whatever
+// the strict decoder accepts, the walker accepts with the same content,
+// and the walker accepts nothing the strict decoder calls malformed CBOR.
+func FuzzDecodeDeviceResponse(f *testing.F) {
+	for _, s := range respSeeds(f) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := DecodeDeviceResponse(data)
+		var ref DeviceResponse
+		rerr := verify.Unmarshal(data, &ref)
+		if rerr == nil {
+			rerr = ref.checkShape()
+		}
+		if rerr != nil {
+			if err == nil && !errors.Is(rerr, verify.ErrTooLarge) {
+				// The walker ignores entries with non-text keys that the
+				// reflection decoder may refuse; anything else is a finding.
+				if !strings.Contains(rerr.Error(), "cannot unmarshal") {
+					t.Fatalf("walker accepts what the strict decoder refuses: %v", rerr)
+				}
+			}
+			return
+		}
+		if err != nil {
+			t.Fatalf("strict decoder accepts, walker refuses: %v", err)
+		}
+		if *r.Version != *ref.Version || *r.Status != *ref.Status || len(r.Documents) != len(ref.Documents) ||
+			!reflect.DeepEqual(r.DocumentErrors, ref.DocumentErrors) {
+			t.Fatal("walker and strict decoder disagree on the response")
+		}
+		for i := range r.Documents {
+			a, b := r.Documents[i], ref.Documents[i]
+			if *a.DocType != *b.DocType || !bytes.Equal(a.IssuerSigned.IssuerAuth, b.IssuerSigned.IssuerAuth) ||
+				!bytes.Equal(a.DeviceSigned.NameSpaces.Raw, b.DeviceSigned.NameSpaces.Raw) ||
+				!bytes.Equal(a.DeviceSigned.DeviceAuth.DeviceMac, b.DeviceSigned.DeviceAuth.DeviceMac) ||
+				!bytes.Equal(a.DeviceSigned.DeviceAuth.DeviceSignature, b.DeviceSigned.DeviceAuth.DeviceSignature) ||
+				!reflect.DeepEqual(a.Errors, b.Errors) || len(a.IssuerSigned.NameSpaces) != len(b.IssuerSigned.NameSpaces) {
+				t.Fatalf("walker and strict decoder disagree on document %d", i)
+			}
+			for ns, items := range b.IssuerSigned.NameSpaces {
+				if len(a.IssuerSigned.NameSpaces[ns]) != len(items) {
+					t.Fatalf("namespace %s: %d items, strict %d", ns, len(a.IssuerSigned.NameSpaces[ns]), len(items))
+				}
+				for j := range items {
+					if !bytes.Equal(a.IssuerSigned.NameSpaces[ns][j].Raw, items[j].Raw) || !bytes.Equal(a.IssuerSigned.NameSpaces[ns][j].Inner, items[j].Inner) {
+						t.Fatalf("namespace %s item %d differs", ns, j)
+					}
+				}
+			}
+		}
+	})
+}

@@ -2,6 +2,7 @@ package mdoc
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/fxamacker/cbor/v2"
 
@@ -16,18 +17,24 @@ import (
 // Pointers mark the members that are required, so that a missing one is
 // told apart from a zero value.
 type DeviceResponse struct {
-	Version        *string            `cbor:"version"`
-	Documents      []Document         `cbor:"documents,omitempty"`
-	DocumentErrors []map[string]int64 `cbor:"documentErrors,omitempty"`
-	Status         *uint64            `cbor:"status"`
+	Version        *string          `cbor:"version"`
+	Documents      []Document       `cbor:"documents,omitempty"`
+	DocumentErrors []map[string]int `cbor:"documentErrors,omitempty"`
+	Status         *uint64          `cbor:"status"`
 }
 
 // Response status codes, 18013-5 §8.3.2.1.2.3 (Table 8).
 const (
-	StatusOK                   = 0
-	StatusGeneralError         = 10
-	StatusCBORDecodingError    = 11
-	StatusCBORValidationError  = 12
+	StatusOK                  = 0
+	StatusGeneralError        = 10
+	StatusCBORDecodingError   = 11
+	StatusCBORValidationError = 12
+)
+
+// Limits on a DeviceResponse beyond the generic CBOR limits of verify: far
+// above what any wallet sends (one or two documents, a few dozen elements),
+// low enough that a hostile response cannot make verification slow.
+const (
 	maxDocumentsPerResponse    = 64
 	maxItemsPerDocument        = 4096
 	maxDigestsPerMSO           = 16384
@@ -41,10 +48,10 @@ const (
 //	Document = {"docType": DocType, "issuerSigned": IssuerSigned,
 //	            "deviceSigned": DeviceSigned, ? "errors": Errors}
 type Document struct {
-	DocType      *string                     `cbor:"docType"`
-	IssuerSigned *IssuerSigned               `cbor:"issuerSigned"`
-	DeviceSigned *DeviceSigned               `cbor:"deviceSigned"`
-	Errors       map[string]map[string]int64 `cbor:"errors,omitempty"`
+	DocType      *string                   `cbor:"docType"`
+	IssuerSigned *IssuerSigned             `cbor:"issuerSigned"`
+	DeviceSigned *DeviceSigned             `cbor:"deviceSigned"`
+	Errors       map[string]map[string]int `cbor:"errors,omitempty"`
 }
 
 // IssuerSigned is 18013-5 §8.3.2.1.2.2:
@@ -157,11 +164,14 @@ func (w *walker) deviceResponse() (*DeviceResponse, error) {
 }
 
 // errorCodes reads {tstr => ErrorCode} (DocumentError, ErrorItems).
-func (w *walker) errorCodes(what string) (map[string]int64, error) {
-	m := map[string]int64{}
+func (w *walker) errorCodes(what string) (map[string]int, error) {
+	m := map[string]int{}
 	err := w.eachEntry(what, func(key []byte) (bool, error) {
 		c, err := w.int("error code")
-		m[string(key)] = c
+		if c < math.MinInt32 || c > math.MaxInt32 {
+			return true, fmt.Errorf("cbor: error code %d out of range: %w", c, verify.ErrMalformed)
+		}
+		m[string(key)] = int(c)
 		return true, err
 	})
 	return m, err
@@ -184,7 +194,7 @@ func (w *walker) document() (*Document, error) {
 			d.DeviceSigned = ds
 			return true, err
 		case "errors":
-			d.Errors = map[string]map[string]int64{}
+			d.Errors = map[string]map[string]int{}
 			return true, w.eachEntry("Errors", func(ns []byte) (bool, error) {
 				m, err := w.errorCodes("ErrorItems")
 				d.Errors[string(ns)] = m
@@ -271,7 +281,8 @@ func tooLargef(format string, args ...any) error {
 }
 
 // checkShape checks what the CDDL of §8.3.2.1.2.2 requires beyond what the
-// struct decoding already enforced (types and duplicate keys).
+// decoding already enforced (types and duplicate keys): required members,
+// and the limits above.
 func (r *DeviceResponse) checkShape() error {
 	if r.Version == nil {
 		return malformedf("device response without version")

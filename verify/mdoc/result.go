@@ -79,6 +79,7 @@ const (
 	CodeMSOExpired              = "mso_expired"                // at > validUntil
 	CodeMSONotYetValid          = "mso_not_yet_valid"          // at < validFrom
 	CodeSignedOutsideDSValidity = "signed_outside_ds_validity" // validityInfo.signed outside the DS certificate validity
+	CodeNoVerificationTime      = "no_verification_time"       // VerifyOptions.At is zero: undetermined
 
 	// device_auth (18013-5 §9.1.3)
 	CodeNoTranscript           = "no_transcript"            // no SessionTranscript given: not checked
@@ -120,7 +121,7 @@ type Result struct {
 	Status         verify.Status    `json:"status"`
 	Checks         verify.Checks    `json:"checks"`
 	Documents      []DocumentResult `json:"documents"`
-	DocumentErrors map[string]int64 `json:"documentErrors,omitempty"`
+	DocumentErrors map[string]int   `json:"documentErrors,omitempty"`
 	Warnings       []string         `json:"warnings"`
 }
 
@@ -139,9 +140,9 @@ type DocumentResult struct {
 	// dropped from Elements.
 	Unrequested []ElementRef `json:"unrequested,omitempty"`
 	// Errors are the element errors the holder reported (§8.3.2.1.2.2).
-	Errors   map[string]map[string]int64 `json:"errors,omitempty"`
-	Warnings []string                    `json:"warnings"`
-	MSO      MSOValidity                 `json:"validity"`
+	Errors   map[string]map[string]int `json:"errors,omitempty"`
+	Warnings []string                  `json:"warnings"`
+	MSO      MSOValidity               `json:"validity"`
 }
 
 // MSOValidity is the MSO's validityInfo, when the MSO could be read.

@@ -3,6 +3,7 @@ package mdoc_test
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -28,9 +29,9 @@ func seedSpecs(f *fixture) map[string]mdoctest.Response {
 	both := f.Response(mdoctest.DeviceMAC, mdl, withErrors)
 	both.DocumentErrors = map[string]int{"org.example.other": 0}
 	return map[string]mdoctest.Response{
-		"response_mdl_signature.cbor":       f.Response(mdoctest.DeviceSignature, mdl),
-		"response_mnc_mac.cbor":             f.Response(mdoctest.DeviceMAC, mnc),
-		"response_untagged_dates.cbor":      f.Response(mdoctest.DeviceSignature, untagged),
+		"response_mdl_signature.cbor":        f.Response(mdoctest.DeviceSignature, mdl),
+		"response_mnc_mac.cbor":              f.Response(mdoctest.DeviceMAC, mnc),
+		"response_untagged_dates.cbor":       f.Response(mdoctest.DeviceSignature, untagged),
 		"response_two_documents_errors.cbor": both,
 	}
 }
@@ -63,17 +64,17 @@ func TestNoMyNumberByDefault(t *testing.T) {
 			t.Fatal("individual_number_unicode in a default person")
 		}
 	}
-	entries, err := os.ReadDir("testdata")
-	if err != nil {
-		t.Fatal(err)
+	files, err := filepath.Glob(filepath.Join("testdata", "response_*.cbor"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no minted responses (%v)", err)
 	}
-	for _, e := range entries {
-		b, err := os.ReadFile(filepath.Join("testdata", e.Name()))
+	for _, name := range files {
+		b, err := os.ReadFile(name)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if bytes.Contains(b, []byte("individual_number")) {
-			t.Errorf("%s carries individual_number", e.Name())
+			t.Errorf("%s carries individual_number", name)
 		}
 	}
 }
@@ -108,4 +109,56 @@ func TestMNCElements(t *testing.T) {
 		t.Errorf("sex %v", v)
 	}
 	_ = verify.StatusValid
+}
+
+// TestIssueOncePresentTwice is the wallet flow the simulator uses: one
+// issued credential, two sessions, two different selections.
+func TestIssueOncePresentTwice(t *testing.T) {
+	f := newFixture(t, "wallet")
+	d := f.Document(mdoctest.DocTypeMNC, mdoctest.MNCPerson())
+	d.Withheld = []mdoctest.Element{{Namespace: mdoctest.NamespaceJP, Identifier: "local_gov_code_unicode", Value: "99999"}}
+	cred, err := mdoctest.Issue(d, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, sel := range []map[string][]string{
+		{mdoctest.Namespace23220: {"age_over_20"}},
+		{mdoctest.NamespaceJP: {"full_name_unicode", "portrait", "local_gov_code_unicode"}, mdoctest.Namespace23220: {"birth_date"}},
+	} {
+		s, err := mdoctest.NewSession(fmt.Sprint("wallet session ", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := mdoctest.SessionBinding{Transcript: s.Transcript, Mode: mdoctest.DeviceMAC, ReaderKey: s.ReaderKey.PublicKey()}
+		data, err := mdoctest.Respond(b, 0, nil, mdoctest.Presentation{Credential: cred, Disclose: sel})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := f.opts()
+		o.Transcript, o.ReaderKey = &s.Transcript, s.ReaderKey
+		res := mdoc.VerifyResponse(data, o)
+		if !res.Valid {
+			t.Fatalf("session %d: %s", i, dump(res))
+		}
+		n, want := 0, 0
+		for ns, ids := range sel {
+			for _, id := range ids {
+				if id != "local_gov_code_unicode" { // withheld: in the MSO, never sent
+					want++
+				}
+				if _, ok := res.Documents[0].Elements[ns][id]; ok {
+					n++
+				}
+			}
+		}
+		if n != want || len(res.Documents[0].Elements[mdoctest.NamespaceJP])+len(res.Documents[0].Elements[mdoctest.Namespace23220]) != want {
+			t.Errorf("session %d: %d of %d selected elements shown: %v", i, n, want, res.Documents[0].Elements)
+		}
+		// The same presentation checked against the other session fails device auth only.
+		other, _ := mdoctest.NewSession(fmt.Sprint("wallet session ", 1-i))
+		o.Transcript, o.ReaderKey = &other.Transcript, other.ReaderKey
+		if c, _ := mdoc.VerifyResponse(data, o).Documents[0].Checks.Get(mdoc.CheckDeviceAuth); c.Code != mdoc.CodeDeviceMacInvalid {
+			t.Errorf("replayed in another session: %+v", c)
+		}
+	}
 }

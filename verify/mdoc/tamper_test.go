@@ -303,6 +303,10 @@ func tamperCases() []tamperCase {
 			withDS(t, f, d, trusttest.WithValidity(from, y2030))
 			d.Signed, d.ValidFrom, d.ValidUntil = from.Add(time.Hour), f.At.AddDate(0, -1, 0), y2030
 		}, want: chain(trust.CodeDSNotYetValid), warn: []string{mdoc.WarnValidFromBeforeSign}},
+		{name: "DS Ed25519 with EdDSA", doc: func(t testing.TB, f *fixture, d *mdoctest.Document) { withDS(t, f, d, trusttest.WithEd25519()) }, status: verify.StatusValid},
+		{name: "DS P-521 with ES512", doc: func(t testing.TB, f *fixture, d *mdoctest.Document) {
+			withDS(t, f, d, trusttest.WithCurve(elliptic.P521()))
+		}, status: verify.StatusValid},
 		{name: "DS P-384 with ES384", doc: func(t testing.TB, f *fixture, d *mdoctest.Document) {
 			withDS(t, f, d, trusttest.WithCurve(elliptic.P384()))
 		}, status: verify.StatusValid},
@@ -539,5 +543,18 @@ func TestTamper(t *testing.T) {
 				t.Log(dump(res))
 			}
 		})
+	}
+}
+
+func TestZeroTime(t *testing.T) {
+	f := newFixture(t, "zero time")
+	o := f.opts()
+	o.At = time.Time{}
+	res := mdoc.VerifyResponse(mint(t, f.Response(mdoctest.DeviceSignature, f.Document(mdoctest.DocTypeMDL, mdoctest.MDLPerson()))), o)
+	if res.Valid {
+		t.Fatal("valid without a verification time")
+	}
+	if c, _ := res.Documents[0].Checks.Get(mdoc.CheckValidity); c.Status != verify.StatusUndetermined || c.Code != mdoc.CodeNoVerificationTime {
+		t.Errorf("validity %+v", c)
 	}
 }

@@ -260,7 +260,7 @@ func DecodeValue(raw []byte) (Value, error) {
 }
 
 func (w *walker) value(depth int) (Value, error) {
-	if depth > verify.MaxNestedLevels {
+	if depth > walkerMaxDepth {
 		return Value{}, fmt.Errorf("cbor: %w", verify.ErrTooDeep)
 	}
 	major, ai, arg, err := w.head()

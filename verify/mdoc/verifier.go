@@ -51,6 +51,29 @@ var DefaultSigAlgs = []cose.Algorithm{cose.AlgorithmES256, cose.AlgorithmES384, 
 // VerifyResponse verifies a DeviceResponse (18013-5 §9.3.1) and says, check
 // by check, what is proven and what is not. It never panics and never
 // returns nil: malformed input is a verdict (decode invalid), not an error.
+//
+// Order, per document (each step needs the ones before it; a check that
+// cannot run is not_checked with code prerequisite_failed):
+//
+//  1. decode: strict CBOR (limits, duplicate keys, trailing bytes), required members.
+//  2. issuer_chain, revocation: x5chain from the issuerAuth unprotected
+//     header (label 33, bstr or array of bstr) judged by verify/trust.
+//  3. issuer_signature: the protected alg must be present, allowed and fit
+//     the DS key; the COSE_Sign1 signature; the payload must be a
+//     well-formed MSO (#6.24).
+//  4. digests: every disclosed IssuerSignedItemBytes is hashed as received
+//     (tag 24 included) and compared with valueDigests[namespace][digestID].
+//  5. doctype: MSO docType = Document docType, and the IACA may issue it.
+//  6. validity: validFrom ≤ At ≤ validUntil, and signed within the DS
+//     certificate's validity.
+//  7. device_auth: deviceSignature (COSE_Sign1 by the MSO deviceKey) or
+//     deviceMac (COSE_Mac0 with EMacKey) over DeviceAuthenticationBytes
+//     built from the raw SessionTranscript and DeviceNameSpacesBytes.
+//
+// An expired DS or MSO is an expiry, not a forgery: the signature and
+// digest checks still run and say valid when they are. Elements holds
+// what the digests proved, whatever the other checks say; a caller shows
+// them as verified only when Result.Valid.
 func VerifyResponse(data []byte, opts VerifyOptions) (res *Result) {
 	defer func() {
 		// A panic would be a bug in Taimen or a library; the counter still
@@ -113,7 +136,7 @@ func verifyResponse(data []byte, opts *VerifyOptions) *Result {
 	res.Checks = append(res.Checks, valid(CheckDecode))
 	res.Checks = append(res.Checks, statusCheck(*r.Status))
 	if len(r.DocumentErrors) > 0 {
-		res.DocumentErrors = make(map[string]int64)
+		res.DocumentErrors = make(map[string]int)
 		for _, de := range r.DocumentErrors {
 			for dt, code := range de {
 				res.DocumentErrors[dt] = code
@@ -610,6 +633,10 @@ func (s *docState) docType() {
 func (s *docState) validity() {
 	vi := s.mso.ValidityInfo
 	at := s.opts.At
+	if at.IsZero() {
+		s.checks[iValidity] = verify.Check{ID: CheckValidity, Status: verify.StatusUndetermined, Code: CodeNoVerificationTime, Detail: "VerifyOptions.At is zero"}
+		return
+	}
 	var fails []verify.Check
 	if at.After(vi.ValidUntil.Time) {
 		fails = append(fails, invalid(CheckValidity, CodeMSOExpired, fmt.Sprintf("validUntil %s, at %s", vi.ValidUntil.Time.Format(time.RFC3339), at.UTC().Format(time.RFC3339))))

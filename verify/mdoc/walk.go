@@ -139,7 +139,7 @@ func (w *walker) count(arg uint64, perElement int) (int, error) {
 
 // skip steps over one data item.
 func (w *walker) skip(depth int) error {
-	if depth > verify.MaxNestedLevels {
+	if depth > walkerMaxDepth {
 		return fmt.Errorf("cbor: %w", verify.ErrTooDeep)
 	}
 	major, ai, arg, err := w.head()
@@ -422,3 +422,8 @@ func (w *walker) tag24(what string) (Tag24, error) {
 	}
 	return t, nil
 }
+
+// walkerMaxDepth is a backstop against deep recursion only: the validator
+// that runs first enforces verify.MaxNestedLevels, and counts a little
+// differently (a leaf is not a level), so the walker allows a margin.
+const walkerMaxDepth = verify.MaxNestedLevels + 2

@@ -26,6 +26,7 @@ import (
 	"hash"
 	"io"
 	"math/big"
+	"slices"
 	"sort"
 	"time"
 
@@ -197,32 +198,22 @@ type Response struct {
 	Rand io.Reader
 }
 
-// MintResponse encodes and signs the response.
+// MintResponse issues every document and presents all its elements in
+// one DeviceResponse: the one-call path for tests.
 func MintResponse(r Response) ([]byte, error) {
 	rnd := r.Rand
 	if rnd == nil {
 		rnd = rand.Reader
 	}
-	resp := map[string]any{"version": "1.0", "status": r.Status}
-	if len(r.Documents) > 0 {
-		docs := make([]any, 0, len(r.Documents))
-		for i := range r.Documents {
-			d, err := mintDocument(&r.Documents[i], &r, rnd)
-			if err != nil {
-				return nil, fmt.Errorf("mdoctest: document %d: %w", i, err)
-			}
-			docs = append(docs, d)
+	ps := make([]Presentation, 0, len(r.Documents))
+	for i := range r.Documents {
+		c, err := issue(&r.Documents[i], rnd)
+		if err != nil {
+			return nil, fmt.Errorf("mdoctest: document %d: %w", i, err)
 		}
-		resp["documents"] = docs
+		ps = append(ps, Presentation{Credential: c})
 	}
-	if len(r.DocumentErrors) > 0 {
-		errs := make([]any, 0, len(r.DocumentErrors))
-		for _, dt := range sortedKeys(r.DocumentErrors) {
-			errs = append(errs, map[string]int{dt: r.DocumentErrors[dt]})
-		}
-		resp["documentErrors"] = errs
-	}
-	return verify.Marshal(resp)
+	return Respond(SessionBinding{Transcript: r.Transcript, Mode: r.Mode, ReaderKey: r.ReaderKey}, r.Status, r.DocumentErrors, ps...)
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -246,7 +237,37 @@ func hasherFor(alg string) (func() hash.Hash, error) {
 	return sha256.New, nil // unknown names still mint, for the negative test
 }
 
-func mintDocument(d *Document, r *Response, rnd io.Reader) (map[string]any, error) {
+// Credential is an issued mdoc as a wallet holds it: the issuerAuth
+// (signed MSO) and the IssuerSignedItemBytes of every element, from which
+// each presentation discloses a selection.
+type Credential struct {
+	DocType    string
+	IssuerAuth RawCBOR
+	Items      []IssuedItem // Document.Elements, in order; Withheld elements are not kept
+	spec       *Document
+}
+
+// IssuedItem is one element's IssuerSignedItemBytes (tag 24 included), as
+// the holder sends it (after the Item/ItemBytes tamper hooks).
+type IssuedItem struct {
+	Namespace, Identifier string
+	Bytes                 RawCBOR
+}
+
+// Issue mints the items and the MSO of a document and signs the MSO (the
+// issuer side). rnd supplies the items' random salts (nil: crypto/rand).
+func Issue(d Document, rnd io.Reader) (*Credential, error) {
+	if rnd == nil {
+		rnd = rand.Reader
+	}
+	c, err := issue(&d, rnd)
+	if err != nil {
+		return nil, fmt.Errorf("mdoctest: %w", err)
+	}
+	return c, nil
+}
+
+func issue(d *Document, rnd io.Reader) (*Credential, error) {
 	if d.Issuer.Key == nil || len(d.Issuer.Chain) == 0 {
 		return nil, errors.New("no issuer")
 	}
@@ -262,11 +283,11 @@ func mintDocument(d *Document, r *Response, rnd io.Reader) (map[string]any, erro
 	if err != nil {
 		return nil, err
 	}
+	cred := &Credential{DocType: d.DocType, spec: d}
 
 	// Items and digests. digestIDs are assigned per namespace in order;
 	// withheld elements take the following IDs.
 	digests := map[string]map[uint64][]byte{}
-	disclosed := map[string][]any{}
 	nextID := map[string]uint64{}
 	mint := func(e Element, disclose bool) error {
 		random := make([]byte, 16)
@@ -300,7 +321,7 @@ func mintDocument(d *Document, r *Response, rnd io.Reader) (map[string]any, erro
 		if tm.ItemBytes != nil {
 			raw = tm.ItemBytes(e.Namespace, append([]byte(nil), raw...))
 		}
-		disclosed[e.Namespace] = append(disclosed[e.Namespace], RawCBOR(raw))
+		cred.Items = append(cred.Items, IssuedItem{Namespace: e.Namespace, Identifier: e.Identifier, Bytes: RawCBOR(raw)})
 		return nil
 	}
 	for _, e := range d.Elements {
@@ -361,13 +382,48 @@ func mintDocument(d *Document, r *Response, rnd io.Reader) (map[string]any, erro
 	if err != nil {
 		return nil, err
 	}
-
-	issuerAuth, err := signIssuerAuth(d, msoBytes.Raw)
-	if err != nil {
+	if cred.IssuerAuth, err = signIssuerAuth(d, msoBytes.Raw); err != nil {
 		return nil, err
 	}
+	return cred, nil
+}
 
-	// Device side.
+// SessionBinding binds presentations to a session: the transcript, and for a MAC the reader's
+// EReaderKey public key.
+type SessionBinding struct {
+	Transcript mdoc.SessionTranscript
+	Mode       DeviceAuthMode
+	ReaderKey  *ecdh.PublicKey
+}
+
+// Presentation is one credential as returned in one session.
+type Presentation struct {
+	Credential *Credential
+	// Disclose selects the elements to return (namespace → identifiers);
+	// nil returns every issued element.
+	Disclose map[string][]string
+	// Errors are element errors to report; nil uses the Document's.
+	Errors map[string]map[string]int
+}
+
+// Present builds the Document of one presentation (the holder side):
+// the selected items, the issuerAuth, and device authentication over this
+// session's transcript.
+func (p Presentation) Present(b SessionBinding) (map[string]any, error) {
+	c := p.Credential
+	if c == nil || c.spec == nil {
+		return nil, errors.New("mdoctest: presentation without a credential")
+	}
+	d := c.spec
+	tm := &d.Tamper
+	disclosed := map[string][]any{}
+	for _, it := range c.Items {
+		if p.Disclose != nil && !slices.Contains(p.Disclose[it.Namespace], it.Identifier) {
+			continue
+		}
+		disclosed[it.Namespace] = append(disclosed[it.Namespace], it.Bytes)
+	}
+
 	dnsInner := []byte{0xa0}
 	if tm.DeviceNameSpaces != nil {
 		dnsInner = tm.DeviceNameSpaces
@@ -376,7 +432,7 @@ func mintDocument(d *Document, r *Response, rnd io.Reader) (map[string]any, erro
 	if err != nil {
 		return nil, err
 	}
-	tr := r.Transcript
+	tr := b.Transcript
 	if tm.DeviceTranscript != nil {
 		tr = *tm.DeviceTranscript
 	}
@@ -386,8 +442,8 @@ func mintDocument(d *Document, r *Response, rnd io.Reader) (map[string]any, erro
 	}
 	dab := mdoc.DeviceAuthenticationBytes(tr, authDocType, dns)
 	deviceAuth := map[string]any{}
-	wantSig := r.Mode == DeviceSignature || tm.DeviceAuthBoth
-	wantMac := r.Mode == DeviceMAC || tm.DeviceAuthBoth
+	wantSig := b.Mode == DeviceSignature || tm.DeviceAuthBoth
+	wantMac := b.Mode == DeviceMAC || tm.DeviceAuthBoth
 	if tm.DeviceAuthNone {
 		wantSig, wantMac = false, false
 	}
@@ -399,14 +455,14 @@ func mintDocument(d *Document, r *Response, rnd io.Reader) (map[string]any, erro
 		deviceAuth["deviceSignature"] = sig
 	}
 	if wantMac {
-		mac, err := macDevice(d, r, tr, dab)
+		mac, err := macDevice(d, b.ReaderKey, tr, dab)
 		if err != nil {
 			return nil, err
 		}
 		deviceAuth["deviceMac"] = mac
 	}
 
-	issuerSigned := map[string]any{"issuerAuth": issuerAuth}
+	issuerSigned := map[string]any{"issuerAuth": c.IssuerAuth}
 	if len(disclosed) > 0 {
 		issuerSigned["nameSpaces"] = disclosed
 	}
@@ -415,13 +471,42 @@ func mintDocument(d *Document, r *Response, rnd io.Reader) (map[string]any, erro
 		"issuerSigned": issuerSigned,
 		"deviceSigned": map[string]any{"nameSpaces": RawCBOR(dns.Raw), "deviceAuth": deviceAuth},
 	}
-	if len(d.Errors) > 0 {
-		doc["errors"] = d.Errors
+	errs := p.Errors
+	if errs == nil {
+		errs = d.Errors
+	}
+	if len(errs) > 0 {
+		doc["errors"] = errs
 	}
 	if tm.Document != nil {
 		tm.Document(doc)
 	}
 	return doc, nil
+}
+
+// Respond encodes a DeviceResponse (18013-5 §8.3.2.1.2.2) from
+// presentations of issued credentials: what a wallet sends for one request.
+func Respond(b SessionBinding, status uint64, documentErrors map[string]int, ps ...Presentation) ([]byte, error) {
+	resp := map[string]any{"version": "1.0", "status": status}
+	if len(ps) > 0 {
+		docs := make([]any, 0, len(ps))
+		for i, p := range ps {
+			d, err := p.Present(b)
+			if err != nil {
+				return nil, fmt.Errorf("mdoctest: document %d: %w", i, err)
+			}
+			docs = append(docs, d)
+		}
+		resp["documents"] = docs
+	}
+	if len(documentErrors) > 0 {
+		errs := make([]any, 0, len(documentErrors))
+		for _, dt := range sortedKeys(documentErrors) {
+			errs = append(errs, map[string]int{dt: documentErrors[dt]})
+		}
+		resp["documentErrors"] = errs
+	}
+	return verify.Marshal(resp)
 }
 
 func coseKeyOf(pub crypto.PublicKey) (any, error) {
@@ -566,18 +651,18 @@ func DeriveEMacKey(deviceKey *ecdsa.PrivateKey, readerPub *ecdh.PublicKey, t mdo
 	return hkdf.Key(sha256.New, z, salt[:], "EMacKey", 32)
 }
 
-func macDevice(d *Document, r *Response, tr mdoc.SessionTranscript, dab []byte) (RawCBOR, error) {
+func macDevice(d *Document, readerKey *ecdh.PublicKey, tr mdoc.SessionTranscript, dab []byte) (RawCBOR, error) {
 	key := d.Tamper.MACKey
 	if key == nil {
 		dk, ok := d.DeviceKey.(*ecdsa.PrivateKey)
 		if !ok {
 			return nil, fmt.Errorf("device MAC needs an ECDSA device key, not %T", d.DeviceKey)
 		}
-		if r.ReaderKey == nil {
+		if readerKey == nil {
 			return nil, errors.New("device MAC needs the reader key")
 		}
 		var err error
-		if key, err = DeriveEMacKey(dk, r.ReaderKey, tr); err != nil {
+		if key, err = DeriveEMacKey(dk, readerKey, tr); err != nil {
 			return nil, err
 		}
 	}
