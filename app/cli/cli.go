@@ -38,6 +38,7 @@ type command struct {
 var commands = map[string]command{
 	"verify": {"verify a DeviceResponse against trust anchors", runVerify},
 	"audit":  {"verify, export or purge the audit log", runAudit},
+	"tap":    {"wait for a phone on the reader and check it for a purpose", runTap},
 	"sim":    {"run a simulated phone wallet as a vpcd virtual card", runSim},
 }
 
