@@ -4,6 +4,7 @@
 package main
 
 import (
+	"context"
 	"embed"
 	"flag"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 
 	"taimen/app"
 	"taimen/app/cli"
+	"taimen/app/purpose"
 )
 
 //go:embed all:frontend/dist
@@ -34,22 +36,32 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("taimen", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	demo := fs.Bool("demo", false, "use the in-process demo reader even when a PC/SC reader is attached")
+	purposesFile := fs.String("purposes", os.Getenv("TAIMEN_PURPOSES"), "purposes config file (JSON) adding to the built-in ones")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		fmt.Fprintln(stderr, "taimen: unknown argument")
 		fmt.Fprintln(stderr, "hint: taimen [--demo] starts the app; taimen help lists the commands")
 		return cli.ExitUsage
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	purposes, err := loadPurposes(*purposesFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "taimen: %v\n", err)
+		fmt.Fprintln(stderr, "hint: fix the purposes file, or start without --purposes / TAIMEN_PURPOSES")
+		return cli.ExitUsage
+	}
 
 	src, isDemo := chooseSource(*demo, log)
+	auditor, closeAudit := openAuditor(isDemo, log)
+	defer closeAudit()
 	counter := app.NewCounter(app.CounterOptions{
 		Source:  src,
 		Emit:    app.WailsEmitter(),
 		Demo:    isDemo,
 		Version: version,
 		Log:     log,
+		Check:   app.CheckOptions{Opener: openerFor(isDemo), Purposes: purposes, Auditor: auditor},
 	})
-	err := wails.Run(&options.App{
+	err = wails.Run(&options.App{
 		Title:            "Taimen 対面",
 		Width:            1280,
 		Height:           800,
@@ -66,4 +78,33 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cli.ExitUsage
 	}
 	return 0
+}
+
+// loadPurposes reads the purposes config file, or returns the built-ins.
+// A broken file stops the start: a counter must never silently ask for
+// more, or less, than IT configured.
+func loadPurposes(path string) (*purpose.Set, error) {
+	if path == "" {
+		return purpose.Default(), nil
+	}
+	return purpose.Load(path)
+}
+
+// openAuditor opens the terminal's audit log in the config folder. Demo
+// mode keeps its (fictitious) checks in memory, out of the real log. When
+// the log cannot be opened the app still starts, with the in-memory
+// history, and says so in the log.
+func openAuditor(demo bool, log *slog.Logger) (app.Auditor, func()) {
+	if demo {
+		return &app.MemoryAuditor{}, func() {}
+	}
+	dir, err := app.ConfigDir()
+	if err == nil {
+		var al *app.AuditLog
+		if al, err = app.OpenAuditLog(context.Background(), dir, nil); err == nil {
+			return al, func() { al.Close() }
+		}
+	}
+	log.Error("audit log not available; this run's checks are kept in memory only", "err", err)
+	return &app.MemoryAuditor{}, func() {}
 }

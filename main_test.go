@@ -5,12 +5,15 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"taimen/app"
 	"taimen/reader"
+	"taimen/reader/pcsc"
 )
 
 func TestRunArguments(t *testing.T) {
@@ -69,5 +72,58 @@ func TestChooseSourceDemoFlag(t *testing.T) {
 	}
 	if _, ok := src.(*app.DemoSource); !ok {
 		t.Fatalf("source %T", src)
+	}
+}
+
+func TestRunBadPurposesFile(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "purposes.json")
+	if err := os.WriteFile(bad, []byte(`{"purposes":[{"id":"x","typo":1}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	if got := run([]string{"--purposes", bad}, &out, &errb); got != 2 {
+		t.Fatalf("exit %d, want 2", got)
+	}
+	if !strings.Contains(errb.String(), "purposes") {
+		t.Fatalf("stderr %q", errb.String())
+	}
+}
+
+func TestLoadPurposes(t *testing.T) {
+	set, err := loadPurposes("")
+	if err != nil || len(set.All()) != 4 {
+		t.Fatalf("built-ins: %v, %v", set, err)
+	}
+	file := filepath.Join(t.TempDir(), "purposes.json")
+	cfg := `{"purposes":[{"id":"bar","name":{"ja":"酒類販売","en":"Bar"},"legalBasis":{"ja":"法","en":"law"},"attributes":["age_over","portrait"],"ageOver":20}]}`
+	if err := os.WriteFile(file, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	set, err = loadPurposes(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := set.Get("bar"); err != nil || len(set.All()) != 5 {
+		t.Fatalf("config purposes: %v", err)
+	}
+	if _, err := loadPurposes(filepath.Join(t.TempDir(), "missing.json")); err == nil {
+		t.Fatal("a missing purposes file was accepted")
+	}
+}
+
+func TestOpenerFor(t *testing.T) {
+	if openerFor(true) != nil {
+		t.Fatal("demo mode must use the demo reader's own cards")
+	}
+	if _, ok := openerFor(false).(pcsc.Opener); !ok {
+		t.Fatal("PC/SC mode without the PC/SC opener")
+	}
+}
+
+func TestOpenAuditorDemoStaysInMemory(t *testing.T) {
+	a, closeFn := openAuditor(true, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	defer closeFn()
+	if _, ok := a.(*app.MemoryAuditor); !ok {
+		t.Fatalf("demo auditor %T", a)
 	}
 }

@@ -37,6 +37,15 @@ func chooseSource(forceDemo bool, log *slog.Logger) (reader.Source, bool) {
 	return app.NewDemoSource(), true
 }
 
+// openerFor is how checks connect to the tapped card: PC/SC, or (nil) the
+// demo reader's own in-process cards.
+func openerFor(demo bool) reader.Opener {
+	if demo {
+		return nil
+	}
+	return pcsc.Opener{}
+}
+
 // probe runs src until its first snapshot or the timeout.
 func probe(src reader.Source, timeout time.Duration) (reader.Snapshot, bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)

@@ -21,6 +21,18 @@ type Counter struct {
 	version string
 	log     *slog.Logger
 
+	// emitMu makes sure no two goroutines ever emit at once.
+	emitMu sync.Mutex
+
+	// The customer's check (check.go). fmu guards flow and is taken
+	// before cfgMu, never after.
+	fmu   sync.Mutex
+	flow  flow
+	runs  sync.WaitGroup
+	cfg   checkConfig
+	cfgMu sync.RWMutex
+	conf  config
+
 	mu     sync.Mutex
 	state  ReaderState
 	seen   chan struct{} // closed once the source has reported
@@ -37,6 +49,8 @@ type CounterOptions struct {
 	Demo    bool
 	Version string
 	Log     *slog.Logger
+	// Check configures the customer's check (check.go).
+	Check CheckOptions
 }
 
 // NewCounter builds the service; nothing runs until Startup.
@@ -49,6 +63,7 @@ func NewCounter(o CounterOptions) *Counter {
 	}
 	c := &Counter{source: o.Source, emit: o.Emit, demo: o.Demo, version: o.Version, log: o.Log, seen: make(chan struct{})}
 	c.state = ReaderState{Status: ReaderNoService, Readers: []ReaderInfo{}, Demo: o.Demo}
+	c.initCheck(o.Check)
 	return c
 }
 
@@ -70,7 +85,8 @@ func (c *Counter) Startup(ctx context.Context) {
 	}()
 }
 
-// Shutdown stops following the reader and waits for the source to return.
+// Shutdown stops following the reader, wipes the current customer's check
+// and waits for the source and any running check to return.
 func (c *Counter) Shutdown(context.Context) {
 	c.mu.Lock()
 	cancel, done := c.cancel, c.done
@@ -79,6 +95,7 @@ func (c *Counter) Shutdown(context.Context) {
 		cancel()
 		<-done
 	}
+	c.shutdownCheck()
 }
 
 // firstStateWait bounds how long ReaderState waits for the source's first
@@ -106,14 +123,23 @@ func (c *Counter) onSnapshot(s reader.Snapshot) {
 	next := stateFromSnapshot(s, c.demo)
 	c.mu.Lock()
 	defer c.once.Do(func() { close(c.seen) })
-	if statesEqual(c.state, next) {
-		c.mu.Unlock()
-		return
-	}
+	changed := !statesEqual(c.state, next)
 	c.state = next
+	c.mu.Unlock()
+	if changed {
+		c.send(EventReaderState, cloneState(next))
+	}
+	c.onReaders(s)
+}
+
+// send emits one event; emitMu keeps emits from overlapping.
+func (c *Counter) send(name string, payload any) {
+	c.mu.Lock()
 	ctx := c.ctx
 	c.mu.Unlock()
-	c.emit(ctx, EventReaderState, cloneState(next))
+	c.emitMu.Lock()
+	defer c.emitMu.Unlock()
+	c.emit(ctx, name, payload)
 }
 
 // stateFromSnapshot reduces what PC/SC reports to what the clerk needs: the

@@ -89,6 +89,14 @@ func (t *Transceiver) extended() bool {
 
 // Transmit sends cmd and returns the complete response.
 func (t *Transceiver) Transmit(ctx context.Context, cmd Command) (Response, error) {
+	return t.TransmitChained(ctx, cmd, 0)
+}
+
+// TransmitChained is Transmit with command chaining in parts of at most
+// maxData bytes when that is below the Transceiver's own limit (0: no
+// extra limit). It serves peers whose limit is learnt after the connection
+// was made, such as an mdoc's maximum command length (18013-5 §8.3.3.1.2).
+func (t *Transceiver) TransmitChained(ctx context.Context, cmd Command, maxData int) (Response, error) {
 	if cmd.Ne < 0 || cmd.Ne > MaxExtendedNe {
 		return Response{}, fmt.Errorf("%w: ne %d out of range", ErrInvalidCommand, cmd.Ne)
 	}
@@ -99,18 +107,21 @@ func (t *Transceiver) Transmit(ctx context.Context, cmd Command) (Response, erro
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	ext := t.extended()
-	resp, err := t.send(ctx, cmd, ext)
+	resp, err := t.send(ctx, cmd, ext, maxData)
 	if err == nil && ext && t.opts.Length == LengthAuto && cmd.needsExtended() && resp.SW == 0x6700 {
 		t.shortOnly = true
-		return t.send(ctx, cmd, false)
+		return t.send(ctx, cmd, false, maxData)
 	}
 	return resp, err
 }
 
-func (t *Transceiver) send(ctx context.Context, cmd Command, ext bool) (Response, error) {
+func (t *Transceiver) send(ctx context.Context, cmd Command, ext bool, maxData int) (Response, error) {
 	chunk := MaxShortData
 	if ext {
 		chunk = t.opts.MaxCommandData
+	}
+	if maxData > 0 && maxData < chunk {
+		chunk = maxData
 	}
 	data := cmd.Data
 	// ISO/IEC 7816-4 §5.3.3: every part but the last has the chaining bit
@@ -141,12 +152,13 @@ func (t *Transceiver) send(ctx context.Context, cmd Command, ext bool) (Response
 	if r.SW1() != 0x61 {
 		return r, nil
 	}
-	return t.collect(ctx, cmd.CLA, r)
+	return t.collect(ctx, cmd, ext, r)
 }
 
 // collect follows 61xx with GET RESPONSE (ISO/IEC 7816-4 §7.6.1) until the
 // card returns a final status, appending every data part.
-func (t *Transceiver) collect(ctx context.Context, cla byte, r Response) (Response, error) {
+func (t *Transceiver) collect(ctx context.Context, cmd Command, ext bool, r Response) (Response, error) {
+	cla := cmd.CLA
 	buf := append([]byte(nil), r.Data...)
 	// The bound on rounds stops a card that answers 61xx with no data forever.
 	maxRounds := t.opts.MaxResponse/MaxShortNe + 16
@@ -155,8 +167,15 @@ func (t *Transceiver) collect(ctx context.Context, cla byte, r Response) (Respon
 			return Response{}, fmt.Errorf("%w: %d get response rounds without an end", ErrMalformedResponse, round)
 		}
 		gr := Command{CLA: getResponseCLA(cla), INS: 0xC0, Ne: shortNe(r.SW2())}
+		// 6100 after an extended command: more than 256 bytes remain, and
+		// 18013-5 §8.3.3.1.2 wants Le = the agreed maximum, i.e. the
+		// command's own Ne, rather than 256 at a time.
+		grExt := ext && r.SW2() == 0 && cmd.Ne > MaxShortNe
+		if grExt {
+			gr.Ne = cmd.Ne
+		}
 		var err error
-		if r, err = t.exchangeLe(ctx, gr, false); err != nil {
+		if r, err = t.exchangeLe(ctx, gr, grExt); err != nil {
 			return Response{}, err
 		}
 		if len(buf)+len(r.Data) > t.opts.MaxResponse {

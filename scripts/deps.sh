@@ -14,7 +14,7 @@ die() { printf 'deps: %s\n' "$1" >&2; [ -n "${2:-}" ] && printf 'hint: %s\n' "$2
 # Debian packages.
 build_pkgs=(gcc pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev libpcsclite-dev pcscd libccid
             vsmartcard-vpcd fonts-noto-cjk ca-certificates)
-test_pkgs=(xvfb xauth imagemagick xdotool chromium)
+test_pkgs=(xvfb xauth imagemagick xdotool chromium postgresql sqlite3 dbus-daemon)
 pkgs=("${build_pkgs[@]}")
 [ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")
 

@@ -10,7 +10,6 @@ import (
 // Domain labels keep a hash or signature of one kind from being replayed as
 // another.
 const (
-	labelEntry      = "taimen/audit/entry/v1"
 	labelValue      = "taimen/audit/value/v1"
 	labelCheckpoint = "taimen/audit/checkpoint/v1"
 	labelSubject    = "taimen/audit/subject/v1"
@@ -21,17 +20,6 @@ const (
 func appendLP(dst, b []byte) []byte {
 	dst = binary.BigEndian.AppendUint32(dst, uint32(len(b)))
 	return append(dst, b...)
-}
-
-// EntryHash is SHA-256(label ‖ 0x00 ‖ body), over the entry bytes as
-// stored. The body holds Seq and Prev, so the hash commits to the whole
-// chain before it.
-func EntryHash(body []byte) []byte {
-	h := sha256.New()
-	h.Write([]byte(labelEntry))
-	h.Write([]byte{0})
-	h.Write(body)
-	return h.Sum(nil)
 }
 
 // commitValue is SHA-256(label ‖ lp(salt) ‖ lp(namespace) ‖ lp(element) ‖

@@ -26,6 +26,19 @@
 // so a truncated tail is detected as well. [Verify] streams the rows and
 // names the first broken entry.
 //
+// # Storage and forwarding
+//
+// On the counter, [Open] gives the terminal's [Log]: one SQLite file
+// (modernc.org/sqlite, no cgo) in WAL mode with synchronous=FULL, so an
+// acknowledged [Log.Append] survives a crash or power cut; secure_delete is
+// on so purged values are overwritten. Centrally, [OpenCentral] gives the
+// PostgreSQL store, keyed by (terminal_id, seq). A [Forwarder] pushes
+// unacknowledged entries in batches; [Central.Receive] is idempotent and
+// refuses an entry that differs from the stored one ([ErrConflict]). Both
+// back ends share one table layout, so [Store.Verify], [Store.Export] and
+// [Store.Purge] work on either ([OpenStore] takes a file path or a
+// postgres:// URL).
+//
 // Limits: an attacker who can write the database and holds the terminal's
 // private key can rewrite everything; an attacker without it can roll the
 // whole file back to an earlier signed state (a copy), which only the

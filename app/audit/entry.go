@@ -1,178 +1,48 @@
 package audit
 
-import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
-	"fmt"
-	"time"
+import "taimen/app/audit/entry"
 
-	"taimen/verify"
+// The entry model lives in package entry (its decoder is fuzzed there,
+// without the database drivers); these aliases are the audit API.
+type (
+	Entry        = entry.Entry
+	Purpose      = entry.Purpose
+	CheckRecord  = entry.CheckRecord
+	Issuer       = entry.Issuer
+	ElementRef   = entry.ElementRef
+	Requested    = entry.Requested
+	Document     = entry.Document
+	Commitment   = entry.Commitment
+	Confirmation = entry.Confirmation
+	Millis       = entry.Millis
+	Hex          = entry.Hex
 )
-
-// EntryVersion is the version of the canonical entry encoding. Version 1 is
-// the core deterministic CBOR encoding (RFC 8949 §4.2.1, as written by
-// verify.Marshal) of the [Entry] map with the text keys of its struct tags.
-// An entry's stored bytes are hashed as stored; decoding re-encodes the
-// decoded entry and rejects bytes that differ, so there is exactly one
-// accepted encoding per entry and nothing can hide in unknown fields,
-// non-minimal integers or reordered keys.
-const EntryVersion = 1
-
-// HashSize is the size of entry hashes and commitments (SHA-256).
-const HashSize = sha256.Size
-
-// Confirmation is the clerk's visual comparison of the portrait and the
-// person at the counter.
-type Confirmation string
 
 // Confirmations.
 const (
-	ConfirmMatches      Confirmation = "matches"
-	ConfirmDoesNotMatch Confirmation = "does_not_match"
-	ConfirmNotConfirmed Confirmation = "not_confirmed"
+	ConfirmMatches      = entry.ConfirmMatches
+	ConfirmDoesNotMatch = entry.ConfirmDoesNotMatch
+	ConfirmNotConfirmed = entry.ConfirmNotConfirmed
 )
 
-func (c Confirmation) valid() bool {
-	return c == ConfirmMatches || c == ConfirmDoesNotMatch || c == ConfirmNotConfirmed
-}
+// EntryVersion is the version of the canonical entry encoding.
+const EntryVersion = entry.Version
 
-// Millis is a time as Unix milliseconds: entries store integers, not
-// formatted text, so that the encoding is canonical.
-type Millis int64
+// HashSize is the size of entry hashes and commitments (SHA-256).
+const HashSize = entry.HashSize
+
+// ErrMalformedEntry: stored entry bytes are not a canonical entry.
+var ErrMalformedEntry = entry.ErrMalformed
 
 // MillisOf converts a time.
-func MillisOf(t time.Time) Millis { return Millis(t.UnixMilli()) }
-
-// Time returns the time in UTC.
-func (m Millis) Time() time.Time { return time.UnixMilli(int64(m)).UTC() }
-
-// Hex is bytes that JSON shows as hex (CBOR: a byte string).
-type Hex []byte
-
-// MarshalJSON writes hex text, null for nil.
-func (h Hex) MarshalJSON() ([]byte, error) {
-	if h == nil {
-		return []byte("null"), nil
-	}
-	return json.Marshal(hex.EncodeToString(h))
-}
-
-// Entry is one audit entry: the facts of one finished check. It is
-// encoded canonically (see [EntryVersion]) and chained by Prev.
-type Entry struct {
-	Version  int     `cbor:"v" json:"version"`
-	Seq      uint64  `cbor:"seq" json:"seq"`
-	Prev     Hex     `cbor:"prev" json:"prev"` // hash of entry Seq-1; 32 zero bytes for entry 1
-	Time     Millis  `cbor:"time" json:"time"`
-	Terminal string  `cbor:"terminal" json:"terminal"`
-	Operator string  `cbor:"operator" json:"operator"`
-	Purpose  Purpose `cbor:"purpose" json:"purpose"`
-	// Checks are the response-level checks (decode, response_status, …).
-	Checks    []CheckRecord `cbor:"checks" json:"checks"`
-	Documents []Document    `cbor:"docs" json:"documents"`
-	// Verdict is the overall status (verify.Status).
-	Verdict      string       `cbor:"verdict" json:"verdict"`
-	Confirmation Confirmation `cbor:"confirm" json:"confirmation"`
-	// Retained commits to the values kept in value rows, in value-row
-	// order (index i is value row i of this entry).
-	Retained []Commitment `cbor:"retained" json:"retained"`
-}
-
-// Purpose is the purpose the check was made for and the law behind it.
-type Purpose struct {
-	ID         string `cbor:"id" json:"id"`
-	LegalBasis string `cbor:"basis" json:"legalBasis"`
-}
-
-// CheckRecord is one check of a verdict (verify.Check without Detail:
-// details are for developers and may quote received data).
-type CheckRecord struct {
-	ID     string `cbor:"id" json:"id"`
-	Status string `cbor:"status" json:"status"`
-	Code   string `cbor:"code" json:"code"`
-}
-
-// Issuer is who issued the document.
-type Issuer struct {
-	Country         string `cbor:"country" json:"country"`
-	Authority       string `cbor:"authority" json:"authority"`
-	IACAFingerprint string `cbor:"iaca" json:"iacaFingerprint"` // SHA-256 of the trust anchor, hex
-}
-
-// ElementRef names a data element.
-type ElementRef struct {
-	Namespace string `cbor:"ns" json:"namespace"`
-	Element   string `cbor:"el" json:"element"`
-}
-
-// Requested is one requested element and its intent_to_retain flag
-// (18013-5 §8.3.2.1.2.1), or for the plastic card whether Taimen asked the
-// customer on screen to agree to retention.
-type Requested struct {
-	Namespace      string `cbor:"ns" json:"namespace"`
-	Element        string `cbor:"el" json:"element"`
-	IntentToRetain bool   `cbor:"retain" json:"intentToRetain"`
-}
-
-// Document is what the entry records about one presented document.
-type Document struct {
-	DocType   string        `cbor:"doctype" json:"docType"`
-	Issuer    Issuer        `cbor:"issuer" json:"issuer"`
-	Requested []Requested   `cbor:"requested" json:"requested"`
-	Disclosed []ElementRef  `cbor:"disclosed" json:"disclosed"`
-	Checks    []CheckRecord `cbor:"checks" json:"checks"`
-	Status    string        `cbor:"status" json:"status"`
-	// SubjectKey is HMAC-SHA256 under the terminal secret of the document
-	// number or card identifier (see [SubjectFor]); nil when none was
-	// available. It lets an auditor spot repeats without the number.
-	SubjectKey Hex `cbor:"subject" json:"subjectKey"`
-}
-
-// Commitment binds one retained value without revealing it:
-// SHA-256 over a domain label, a random salt, the element name and the
-// value bytes (see [commitValue]). The salt keeps a purged value (a birth
-// date, say) from being recovered by guessing.
-type Commitment struct {
-	Doc        int    `cbor:"doc" json:"doc"` // index into Documents
-	Namespace  string `cbor:"ns" json:"namespace"`
-	Element    string `cbor:"el" json:"element"`
-	Until      Millis `cbor:"until" json:"until"` // end of the retention period
-	Commitment Hex    `cbor:"c" json:"commitment"`
-}
+var MillisOf = entry.MillisOf
 
 // EncodeEntry returns the canonical encoding of e.
-func EncodeEntry(e *Entry) ([]byte, error) {
-	b, err := verify.Marshal(e)
-	if err != nil {
-		return nil, fmt.Errorf("audit: encode entry: %w", err)
-	}
-	return b, nil
-}
+func EncodeEntry(e *Entry) ([]byte, error) { return entry.Encode(e) }
 
-// DecodeEntry decodes stored entry bytes with the strict decoder and
-// accepts only the canonical version-1 encoding. Errors unwrap to
-// ErrMalformedEntry.
-func DecodeEntry(b []byte) (*Entry, error) {
-	var e Entry
-	if err := verify.Unmarshal(b, &e); err != nil {
-		return nil, fmt.Errorf("audit: entry: %w: %w", ErrMalformedEntry, err)
-	}
-	if e.Version != EntryVersion {
-		return nil, fmt.Errorf("audit: entry version %d: %w", e.Version, ErrMalformedEntry)
-	}
-	re, err := verify.Marshal(&e)
-	if err != nil || !bytes.Equal(re, b) {
-		return nil, fmt.Errorf("audit: entry is not canonically encoded: %w", ErrMalformedEntry)
-	}
-	if len(e.Prev) != HashSize {
-		return nil, fmt.Errorf("audit: entry prev is %d bytes: %w", len(e.Prev), ErrMalformedEntry)
-	}
-	for i, c := range e.Retained {
-		if len(c.Commitment) != HashSize || c.Doc < 0 || c.Doc >= len(e.Documents) {
-			return nil, fmt.Errorf("audit: retained value %d: %w", i, ErrMalformedEntry)
-		}
-	}
-	return &e, nil
-}
+// DecodeEntry decodes stored entry bytes, accepting only the canonical
+// encoding; errors unwrap to ErrMalformedEntry.
+func DecodeEntry(b []byte) (*Entry, error) { return entry.Decode(b) }
+
+// EntryHash is the chain hash of stored entry bytes.
+func EntryHash(body []byte) []byte { return entry.Hash(body) }

@@ -13,9 +13,6 @@ var (
 	// ErrInvalidRecord: a record or policy is incomplete or contradictory
 	// (a programming or configuration error).
 	ErrInvalidRecord = errors.New("invalid audit record")
-	// ErrMalformedEntry: stored entry bytes are not a canonical version-1
-	// entry encoding.
-	ErrMalformedEntry = errors.New("malformed audit entry")
 	// ErrNoDatabase: the database file does not exist (verify, export and
 	// purge never create one).
 	ErrNoDatabase = errors.New("audit database not found")

@@ -80,13 +80,13 @@ func record(i int, value string) Record {
 	r := Record{
 		Operator: fmt.Sprintf("clerk-%d", i%3),
 		Purpose:  Purpose{ID: "account-opening", LegalBasis: "犯罪収益移転防止法 第4条"},
-		Checks:   []CheckRecord{{"decode", "valid", "ok"}, {"response_status", "valid", "ok"}, {"documents", "valid", "ok"}},
+		Checks:   []CheckRecord{chk("decode"), chk("response_status"), chk("documents")},
 		Documents: []Document{{
 			DocType:   "org.iso.18013.5.1.mDL",
 			Issuer:    Issuer{Country: "JP", Authority: "見本県公安委員会", IACAFingerprint: "ab12"},
-			Requested: []Requested{{"org.iso.18013.5.1", "family_name", true}, {"org.iso.18013.5.1", "portrait", false}},
-			Disclosed: []ElementRef{{"org.iso.18013.5.1", "family_name"}, {"org.iso.18013.5.1", "portrait"}},
-			Checks:    []CheckRecord{{"issuer_chain", "valid", "ok"}, {"issuer_signature", "valid", "ok"}, {"digests", "valid", "ok"}, {"device_auth", "valid", "ok"}},
+			Requested: []Requested{{Namespace: "org.iso.18013.5.1", Element: "family_name", IntentToRetain: true}, {Namespace: "org.iso.18013.5.1", Element: "portrait"}},
+			Disclosed: []ElementRef{{Namespace: "org.iso.18013.5.1", Element: "family_name"}, {Namespace: "org.iso.18013.5.1", Element: "portrait"}},
+			Checks:    []CheckRecord{chk("issuer_chain"), chk("issuer_signature"), chk("digests"), chk("device_auth")},
 			Status:    "valid",
 		}},
 		Verdict:      string(verify.StatusValid),
@@ -166,3 +166,5 @@ func runAppender() int {
 		w.Flush()
 	}
 }
+
+func chk(id string) CheckRecord { return CheckRecord{ID: id, Status: "valid", Code: "ok"} }

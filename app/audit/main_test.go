@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -24,6 +25,12 @@ func TestMain(m *testing.M) {
 	if os.Getenv(appenderEnv) != "" {
 		os.Exit(runAppender())
 	}
+	for _, a := range os.Args {
+		if strings.HasPrefix(a, "-test.fuzzworker") {
+			// A fuzzing worker runs only the fuzz target: no server.
+			os.Exit(m.Run())
+		}
+	}
 	var err error
 	pg, err = startPostgres()
 	if err != nil {
@@ -32,6 +39,9 @@ func TestMain(m *testing.M) {
 		os.Exit(2)
 	}
 	code := m.Run()
+	if benchDir != "" {
+		os.RemoveAll(benchDir)
+	}
 	if err := pg.stop(); err != nil {
 		fmt.Fprintf(os.Stderr, "audit tests: stopping PostgreSQL: %v\n", err)
 	}

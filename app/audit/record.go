@@ -63,7 +63,7 @@ func RetentionFromRequest(specs []mdoc.DocRequestSpec) Retention {
 	for _, s := range specs {
 		for _, e := range s.Elements {
 			if e.IntentToRetain {
-				r.Agreed[ElementRef{e.Namespace, e.Element}] = true
+				r.Agreed[ElementRef{Namespace: e.Namespace, Element: e.Element}] = true
 			}
 		}
 	}
@@ -105,7 +105,7 @@ func (r *Record) validate() error {
 	if r.Purpose.ID == "" {
 		return fmt.Errorf("audit: record without a purpose: %w", ErrInvalidRecord)
 	}
-	if !r.Confirmation.valid() {
+	if !r.Confirmation.Valid() {
 		return fmt.Errorf("audit: confirmation %q: %w", r.Confirmation, ErrInvalidRecord)
 	}
 	switch verify.Status(r.Verdict) {
@@ -140,7 +140,7 @@ type MdocCheck struct {
 // for the subject key. The iPhone My Number Card's "document number" is
 // the My Number itself, so it has none.
 var subjectElements = map[string]ElementRef{
-	"org.iso.18013.5.1.mDL": {"org.iso.18013.5.1", "document_number"},
+	"org.iso.18013.5.1.mDL": {Namespace: "org.iso.18013.5.1", Element: "document_number"},
 }
 
 // NewMdocRecord builds the record of one phone check: requested and
@@ -175,15 +175,15 @@ func NewMdocRecord(c MdocCheck) (Record, error) {
 				continue
 			}
 			for _, e := range s.Elements {
-				doc.Requested = append(doc.Requested, Requested{e.Namespace, e.Element, e.IntentToRetain})
+				doc.Requested = append(doc.Requested, Requested{Namespace: e.Namespace, Element: e.Element, IntentToRetain: e.IntentToRetain})
 			}
 		}
 		slices.SortFunc(doc.Requested, func(a, b Requested) int {
-			return cmpRef(ElementRef{a.Namespace, a.Element}, ElementRef{b.Namespace, b.Element})
+			return cmpRef(ElementRef{Namespace: a.Namespace, Element: a.Element}, ElementRef{Namespace: b.Namespace, Element: b.Element})
 		})
 		for ns, els := range d.Elements {
 			for el := range els {
-				doc.Disclosed = append(doc.Disclosed, ElementRef{ns, el})
+				doc.Disclosed = append(doc.Disclosed, ElementRef{Namespace: ns, Element: el})
 			}
 		}
 		slices.SortFunc(doc.Disclosed, cmpRef)

@@ -106,6 +106,11 @@ func sqliteDSN(path string, create bool) string {
 	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "secure_delete(ON)", "foreign_keys(ON)"} {
 		v.Add("_pragma", p)
 	}
+	if !create {
+		// Verification reads the whole file once: map it rather than
+		// pread each page (fewer system calls).
+		v.Add("_pragma", "mmap_size(268435456)")
+	}
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + v.Encode()
 }
 

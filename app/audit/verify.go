@@ -6,7 +6,6 @@ import (
 	"crypto/ed25519"
 	"database/sql"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 )
 
@@ -236,23 +235,19 @@ type storedCheckpoint struct {
 	sig      []byte
 }
 
-// chainCursors opens the three cursors of one terminal, bounded by the
-// newest entry seen first: on PostgreSQL the cursors run on separate
-// connections, and rows committed meanwhile (a forwarded batch) lie beyond
-// the bound.
+// chainCursors opens the three cursors of one terminal; entries are
+// bounded by the newest entry seen first: on PostgreSQL the cursors run on
+// separate connections, and rows committed meanwhile (a forwarded batch)
+// lie beyond the bound.
 func chainCursors(ctx context.Context, q querier, d dialect, id string) (*cursor[entryRow], *cursor[storedValue], *cursor[storedCheckpoint], error) {
 	var bound sql.NullInt64
 	if err := q.QueryRowContext(ctx, d.q(`SELECT max(seq) FROM audit_entries WHERE terminal_id = ?`), id).Scan(&bound); err != nil {
 		return nil, nil, nil, storageErr("verify", err)
 	}
-	// Checkpoints past the newest entry are exactly what reveals a
-	// truncated tail, so they are read without the bound on SQLite (one
-	// snapshot); centrally a later batch may have added some, so the bound
-	// applies there.
+	// Checkpoints and value rows past the newest entry are exactly what
+	// reveals a truncated tail, so they are read without the bound (see
+	// the end of verifyTerminal for rows a concurrent batch added).
 	cpBound := int64(1<<62 - 1)
-	if d == dialectPostgres {
-		cpBound = bound.Int64
-	}
 	es, err := openCursor(ctx, q, d.q(`SELECT seq, hash, body FROM audit_entries WHERE terminal_id = ? AND seq <= ? ORDER BY seq`), scanEntry, id, bound.Int64)
 	if err != nil {
 		return nil, nil, nil, err
@@ -356,6 +351,18 @@ func verifyTerminal(ctx context.Context, q querier, d dialect, id string, pub ed
 			return err
 		}
 	}
+	if (cs.ok || vs.ok) && d == dialectPostgres {
+		// The central store may have received a batch after the entries
+		// cursor started: if entry last+1 exists now, the rows beyond are
+		// that batch, not the remains of a truncated tail.
+		var n int
+		if err := q.QueryRowContext(ctx, d.q(`SELECT count(*) FROM audit_entries WHERE terminal_id = ? AND seq = ?`), id, int64(last+1)).Scan(&n); err != nil {
+			return storageErr("verify", err)
+		}
+		if n > 0 {
+			cs.ok, vs.ok = false, false
+		}
+	}
 	if cs.ok {
 		brk(last+1, BreakTruncated, "entries from %d on are missing: a checkpoint signed entry %d", last+1, cs.cur.seq)
 		return nil
@@ -413,9 +420,4 @@ func checkValues(vs *cursor[storedValue], e *Entry, seq uint64, tr *TerminalRepo
 		return BreakValueMissing, fmt.Sprintf("value %d (%s) is gone without being purged", n, e.Retained[n].Element)
 	}
 	return "", ""
-}
-
-// MarshalJSON writes Millis as RFC 3339 in UTC.
-func (m Millis) MarshalJSON() ([]byte, error) {
-	return json.Marshal(m.Time().Format("2006-01-02T15:04:05.000Z07:00"))
 }

@@ -25,7 +25,8 @@ var simContext = func() (context.Context, context.CancelFunc) {
 
 // simCommands are the simulators of `taimen sim …`.
 var simCommands = map[string]command{
-	"wallet": {"a phone wallet (mDL, My Number Card) as a vpcd virtual card", runSimWallet},
+	"wallet":   {"a phone wallet (mDL, My Number Card) as a vpcd virtual card", runSimWallet},
+	"mynacard": {"a physical My Number Card as a vpcd virtual card", RunSimMynacard},
 }
 
 // DefaultVPCD is where vsmartcard's vpcd listens by default (port 0x8C7B).

@@ -13,9 +13,11 @@ import (
 	"strings"
 	"time"
 
+	"taimen/app/audit"
 	"taimen/app/purpose"
 	"taimen/app/session"
 	"taimen/reader"
+	rmyna "taimen/reader/myna"
 	"taimen/reader/nfc"
 	"taimen/reader/pcsc"
 	"taimen/verify/mdoc"
@@ -31,6 +33,7 @@ type tapOutput struct {
 	Reader    string              `json:"reader"`
 	Handover  string              `json:"handover,omitempty"`
 	Transport string              `json:"transport,omitempty"`
+	Audit     *auditRef           `json:"audit,omitempty"`
 }
 
 // runTap: taimen tap --purpose ID [--trust PATH...] [--reader NAME]
@@ -74,22 +77,36 @@ func runTap(env *Env, args []string) int {
 		fail(env.Stderr, fmt.Errorf("tap: %w", err), "")
 		return ExitUsage
 	}
+	if *allowLast && *codeB == "" {
+		fail(env.Stderr, errors.New("tap: --allow-last-try goes with --code-b"), usageHint)
+		return ExitUsage
+	}
+	if *codeB != "" {
+		if _, err := rmyna.ParseCodeB(*codeB); err != nil {
+			fail(env.Stderr, fmt.Errorf("tap: %w", err), "照合番号B is 14 digits: birth date YYMMDD, expiry year YYYY, security code")
+			return ExitUsage
+		}
+	}
+	ctx, stop := simContext()
+	defer stop()
+	var sink *auditSink
+	if *dsn != "" {
+		// Opened before the tap, so that a wrong --db fails before a
+		// customer waits for nothing.
+		if sink, err = openAuditSink(ctx, *dsn); err != nil {
+			fail(env.Stderr, fmt.Errorf("tap: %w", err), "--db takes a SQLite file path or a postgres:// URL")
+			return ExitUsage
+		}
+		defer sink.Close()
+	}
+	if *codeB != "" {
+		return runTapCard(ctx, env, p, trustPaths, *readerName, *codeB, *allowLast, *timeout, *asJSON, sink)
+	}
 	store, err := loadTrust(trustPaths)
 	if err != nil {
 		fail(env.Stderr, fmt.Errorf("tap: %w", err), "pass the issuers' roots with --trust FILE, or put them in "+configTrustDir())
 		return ExitUsage
 	}
-	if *codeB != "" || *allowLast {
-		fail(env.Stderr, errors.New("tap: the physical My Number Card is not supported yet"), "tap a phone, or leave out --code-b")
-		return ExitUsage
-	}
-	if *dsn != "" {
-		fail(env.Stderr, errors.New("tap: --db: the audit log is not available in this build"), "leave out --db")
-		return ExitUsage
-	}
-
-	ctx, stop := simContext()
-	defer stop()
 	name, err := waitForTap(ctx, *readerName, *timeout)
 	if err != nil {
 		fail(env.Stderr, fmt.Errorf("tap: %w", err), tapHint(err))
@@ -102,16 +119,29 @@ func runTap(env *Env, args []string) int {
 	}
 	defer conn.Close()
 
-	out, err := session.RunPhone(ctx, conn, session.PhoneOptions{Purpose: p, Trust: store})
+	popts := session.PhoneOptions{Purpose: p, Trust: store}
+	out, err := session.RunPhone(ctx, conn, popts)
 	if err != nil {
 		fail(env.Stderr, fmt.Errorf("tap: %w", err), tapHint(err))
 		return ExitUsage
+	}
+	var logged *auditRef
+	if sink != nil {
+		rec, err := session.PhoneRecord(out, p, []string{purpose.DocTypeMDL, purpose.DocTypeMNC}, operator(), audit.ConfirmNotConfirmed, sink.secret())
+		if err == nil {
+			logged, err = sink.record(ctx, rec)
+		}
+		if err != nil {
+			fail(env.Stderr, fmt.Errorf("tap: audit: %w", err), "the check was not recorded; fix the audit log and check again")
+			return ExitUsage
+		}
+		warnForward(env, logged)
 	}
 	res := out.Result
 	if res == nil {
 		res = &mdoc.Result{Documents: []mdoc.DocumentResult{}, Warnings: []string{}}
 	}
-	o := tapOutput{Result: res, Outcome: out.Kind, Purpose: p.ID, Reader: name, Handover: out.Handover, Transport: out.Transport}
+	o := tapOutput{Result: res, Outcome: out.Kind, Purpose: p.ID, Reader: name, Handover: out.Handover, Transport: out.Transport, Audit: logged}
 	if *asJSON {
 		enc := json.NewEncoder(env.Stdout)
 		enc.SetIndent("", "  ")

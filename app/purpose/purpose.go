@@ -16,6 +16,7 @@ import (
 	"slices"
 	"time"
 
+	"taimen/app/audit"
 	"taimen/verify/mdoc"
 )
 
@@ -23,6 +24,9 @@ import (
 const (
 	DocTypeMDL = "org.iso.18013.5.1.mDL"
 	DocTypeMNC = "org.iso.23220.1.jp.mnc"
+	// DocTypeCard is the physical My Number Card read with 照合番号B; it is
+	// no mdoc, and its elements live in a namespace of the same name.
+	DocTypeCard = "jp.mynumbercard"
 )
 
 // Namespaces used by the built-in attribute mapping.
@@ -86,6 +90,13 @@ func elementsFor(docType string, a Attribute, ageOver int) []Element {
 			return []Element{{ns, "driving_privileges"}}
 		case DocumentNumber:
 			return []Element{{ns, "document_number"}}
+		}
+	case DocTypeCard:
+		switch a {
+		case Name, Address, BirthDate, Sex, Portrait:
+			return []Element{{DocTypeCard, string(a)}}
+		case AgeOver:
+			return []Element{{DocTypeCard, fmt.Sprintf("age_over_%02d", ageOver)}}
 		}
 	case DocTypeMNC:
 		switch a {
@@ -173,7 +184,7 @@ func (p Purpose) Validate() error {
 	if len(p.Retain) > 0 && p.Retention <= 0 {
 		return bad("retains values but sets no retention period")
 	}
-	for _, dt := range []string{DocTypeMDL, DocTypeMNC} {
+	for _, dt := range []string{DocTypeMDL, DocTypeMNC, DocTypeCard} {
 		for _, e := range p.Elements(dt) {
 			if IsForbidden(e) {
 				return fmt.Errorf("purpose %q: %s/%s: %w", p.ID, e.Namespace, e.Element, ErrForbidden)
@@ -243,4 +254,19 @@ func (p Purpose) Requested(docTypes ...string) map[string]map[string]map[string]
 		out[spec.DocType] = ns
 	}
 	return out
+}
+
+// Policy is the purpose as the audit log needs it: the legal basis an
+// auditor reads and, per element of the given document types, how long a
+// value may be kept (only the elements in Retain).
+func (p Purpose) Policy(docTypes ...string) audit.Policy {
+	pol := audit.Policy{ID: p.ID, LegalBasis: p.LegalBasis.JA, Retain: map[audit.ElementRef]time.Duration{}}
+	for _, dt := range docTypes {
+		for _, e := range p.Elements(dt) {
+			if p.Retains(dt, e) {
+				pol.Retain[audit.ElementRef{Namespace: e.Namespace, Element: e.Element}] = time.Duration(p.Retention)
+			}
+		}
+	}
+	return pol
 }

@@ -55,14 +55,15 @@ export function fakeBridge() {
         }),
     ),
     appInfo: vi.fn(async (): Promise<Result<AppInfo>> => ({ ok: true, value: { version: '9.9.9', demo: false } })),
-    on: vi.fn(<K extends EventName>(event: K, handler: (payload: EventMap[K]) => void) => {
+    // vi.fn loses the generic signature; the cast restores it (the body is generic-safe).
+    on: vi.fn((event: EventName, handler: (p: never) => void) => {
       const set = handlers.get(event) ?? new Set();
-      set.add(handler as (p: never) => void);
+      set.add(handler);
       handlers.set(event, set);
       return () => {
-        set.delete(handler as (p: never) => void);
+        set.delete(handler);
       };
-    }),
+    }) as unknown as Bridge['on'],
   } satisfies Bridge;
   return {
     bridge,

@@ -49,7 +49,13 @@ func unexpected(what string, r reader.Response) error {
 // not know the AID answer in various ways).
 func (s *session) selectApp(ctx context.Context, app App) (bool, error) {
 	s.app = nil
-	r, err := s.transmit(ctx, "select "+app.Name, reader.Command{CLA: 0x00, INS: 0xA4, P1: 0x04, P2: 0x0C, Data: app.AID})
+	cmd := reader.Command{CLA: 0x00, INS: 0xA4, P1: 0x04, P2: 0x0C, Data: app.AID}
+	r, err := s.transmit(ctx, "select "+app.Name, cmd)
+	if err == nil && r.SW == 0x6F00 {
+		// The first command after power-up may get 6F00 (research §1.1
+		// [obs myna-card]); SELECT changes nothing, so send it once more.
+		r, err = s.transmit(ctx, "select "+app.Name, cmd)
+	}
 	if err != nil {
 		return false, err
 	}
@@ -189,6 +195,7 @@ type Tries struct {
 	Verified  bool // 9000: already verified in this power cycle
 	Unlimited bool // 6300: the card keeps no count
 	Blocked   bool // 63C0, 6983 or 6984
+	SW        uint16
 }
 
 // verifyCommand is VERIFY of the current key EF (ISO/IEC 7816-4 §11.5.6,
@@ -211,13 +218,13 @@ func (s *session) tries(ctx context.Context, c Credential) (Tries, error) {
 	}
 	switch {
 	case r.SW == 0x9000:
-		return Tries{Verified: true}, nil
+		return Tries{Verified: true, SW: r.SW}, nil
 	case r.SW == 0x6300:
-		return Tries{Unlimited: true}, nil
+		return Tries{Unlimited: true, SW: r.SW}, nil
 	case r.SW == 0x63C0, r.SW == 0x6983, r.SW == 0x6984:
-		return Tries{Blocked: true}, nil
+		return Tries{Blocked: true, SW: r.SW}, nil
 	case r.SW&0xFFF0 == 0x63C0:
-		return Tries{Left: int(r.SW & 0x0F)}, nil
+		return Tries{Left: int(r.SW & 0x0F), SW: r.SW}, nil
 	}
 	return Tries{}, unexpected(what, r)
 }
@@ -244,7 +251,7 @@ func (s *session) verify(ctx context.Context, c Credential, secret []byte, allow
 	case t.Verified:
 		return nil
 	case t.Blocked:
-		return &BlockedError{Credential: c.String(), SW: 0x63C0}
+		return &BlockedError{Credential: c.String(), SW: t.SW}
 	case !t.Unlimited && t.Left < 2 && !allowLast:
 		return &ErrRetriesLow{Credential: c.String(), Left: t.Left}
 	}

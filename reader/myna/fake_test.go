@@ -23,6 +23,10 @@ type fakeCard struct {
 	cur   string
 	curEF uint16
 	log   []reader.Command
+	// mute answers the first command 6F00, as a card just powered up may.
+	mute bool
+	// query, when set, is the answer to every empty VERIFY.
+	query uint16
 	// fail, when set, is asked before each command; an error is returned
 	// as a transport failure.
 	fail func(i int) error
@@ -41,6 +45,9 @@ func (f *fakeCard) Transmit(ctx context.Context, cmd reader.Command) (reader.Res
 		}
 	}
 	f.log = append(f.log, cmd)
+	if f.mute && len(f.log) == 1 {
+		return reader.Response{SW: 0x6F00}, nil
+	}
 	if _, err := cmd.EncodeShort(); err != nil {
 		return reader.Response{}, fmt.Errorf("not a short apdu: %w", err)
 	}
@@ -71,6 +78,9 @@ func (f *fakeCard) Transmit(ctx context.Context, cmd reader.Command) (reader.Res
 			return r(0x6986)
 		}
 		if len(cmd.Data) == 0 {
+			if f.query != 0 {
+				return r(f.query)
+			}
 			if k.verified {
 				return r(0x9000)
 			}

@@ -448,10 +448,40 @@ func TestReadSignCert(t *testing.T) {
 	}
 }
 
+func TestOddAnswers(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(*fakeCard)
+		ok   func(error) bool
+	}{
+		{"first command 6F00", func(f *fakeCard) { f.mute = true }, func(e error) bool { return e == nil }},
+		{"no count kept (6300)", func(f *fakeCard) { f.query = 0x6300 }, func(e error) bool { return e == nil }},
+		{"blocked 6984", func(f *fakeCard) { f.query = 0x6984 }, func(e error) bool {
+			var be *BlockedError
+			return errors.As(e, &be) && be.SW == 0x6984 && errors.Is(e, ErrBlocked)
+		}},
+		{"blocked 6983", func(f *fakeCard) { f.query = 0x6983 }, func(e error) bool { return errors.Is(e, ErrBlocked) }},
+		{"query refused", func(f *fakeCard) { f.query = 0x6A88 }, func(e error) bool {
+			return errors.Is(e, ErrUnexpectedStatus) && errors.Is(e, reader.ErrNotFound)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			card := newFake(newWant(), 10)
+			tt.edit(card)
+			_, err := ReadFace(context.Background(), card, codeB(t), opts())
+			if !tt.ok(err) {
+				t.Fatalf("err = %v", err)
+			}
+			checkLog(t, card.log)
+		})
+	}
+}
+
 func TestCheckTries(t *testing.T) {
 	card := newFake(newWant(), 7)
 	tr, err := CheckTries(context.Background(), card, CodeBFace)
-	if err != nil || tr != (Tries{Left: 7}) {
+	if err != nil || tr != (Tries{Left: 7, SW: 0x63C7}) {
 		t.Fatalf("CheckTries = %+v, %v", tr, err)
 	}
 	card.keys[hexAID(FaceAP)+"/0012"].left = 0

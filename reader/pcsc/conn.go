@@ -82,6 +82,12 @@ func (c *Conn) Transmit(ctx context.Context, cmd reader.Command) (reader.Respons
 	return c.tr.Transmit(ctx, cmd)
 }
 
+// TransmitChained chains long commands in parts of at most maxData bytes,
+// for peers whose limit is learnt after connecting (transport.ChainLimiter).
+func (c *Conn) TransmitChained(ctx context.Context, cmd reader.Command, maxData int) (reader.Response, error) {
+	return c.tr.TransmitChained(ctx, cmd, maxData)
+}
+
 // ATR is the card's answer to reset as read at Connect.
 func (c *Conn) ATR() []byte { return append([]byte(nil), c.atr...) }
 

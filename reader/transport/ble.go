@@ -352,8 +352,9 @@ func (b *BLE) Send(ctx context.Context, msg []byte) error {
 	}
 	b.sendMu.Lock()
 	defer b.sendMu.Unlock()
+	mtu := b.link.mtu() // may ask the stack: not under b.mu
 	b.mu.Lock()
-	mtu := max(b.link.mtu(), b.asm.PeerMTU())
+	mtu = max(mtu, b.asm.PeerMTU())
 	b.mu.Unlock()
 	for _, c := range AppendChunks(nil, msg, mtu) {
 		b.mu.Lock()

@@ -26,9 +26,16 @@
 // # BLE
 //
 // The protocol (chunking with the 01/00 prefix, reassembly, the State
-// characteristic's start and end, the Ident value) is plain code over a
-// narrow GATT seam ([GATTServer], [GATTClient]); it is tested over an
-// in-memory GATT link. The only Bluetooth stack binding is the
-// tinygo.org/x/bluetooth adapter in bluetooth.go (Linux/BlueZ, Windows/WinRT),
-// which is not tested on hardware.
+// characteristic's start and end, the Ident value, learning the MTU) is
+// plain code over a narrow GATT seam ([GATTServer], [GATTClient]) and is
+// tested over an in-memory GATT link in both modes:
+//
+//   - mdoc central client mode (what Apple, Google and Samsung Wallet
+//     choose): the PC is the GATT server; [ServeCentralClient] over
+//     [OpenServer] — [BlueZ] on Linux (its own D-Bus binding, tested
+//     against a fake org.bluez on a private dbus-daemon), the
+//     tinygo.org/x/bluetooth WinRT server on Windows (untested).
+//   - mdoc peripheral server mode: the PC is the GATT client;
+//     [ConnectPeripheralServer] over [Bluetooth] (tinygo.org/x/bluetooth,
+//     Linux and Windows; untested on hardware).
 package transport

@@ -136,6 +136,14 @@ func (h *holder) next(ne int) reader.Response {
 	}
 }
 
+// plainCard hides every method but Transmit, so a test means "a card that
+// cannot chain at the holder's limit" whatever reader.Transceiver offers.
+type plainCard struct{ c reader.Card }
+
+func (p plainCard) Transmit(ctx context.Context, cmd reader.Command) (reader.Response, error) {
+	return p.c.Transmit(ctx, cmd)
+}
+
 // limitedCard is a reader.Card that implements ChainLimiter the way the
 // proposed reader.Transceiver change would: same framing, a smaller chunk.
 type limitedCard struct {

@@ -68,8 +68,16 @@ func (o NFCOptions) ne() int { return min(o.MaxResponse, o.ReaderMaxResponse) }
 // the card does not implement ChainLimiter, a message longer than the
 // holder's limit is sent with the card's own chunk size: 255 bytes for short
 // APDUs (always within a holder's limit), Options.MaxCommandData for
-// extended ones (may exceed it; the holder then answers 6700, reported as
-// ErrTransport).
+// extended ones. That may exceed the holder's limit: with
+// reader.LengthAuto the holder's 6700 makes the Transceiver fall back to
+// short APDUs for the rest of the connection (the exchange succeeds, more
+// slowly); with reader.LengthExtended it is reported as ErrTransport.
+//
+// Responses: when the holder answers 6100 (more than Le+255 bytes left),
+// 18013-5 wants GET RESPONSE with Le = the agreed maximum; the current
+// reader.Transceiver always sends a short GET RESPONSE (Le 256), which every
+// holder must accept but which takes one APDU per 256 bytes (see the
+// benchmarks).
 type ChainLimiter interface {
 	TransmitChained(ctx context.Context, cmd reader.Command, maxData int) (reader.Response, error)
 }

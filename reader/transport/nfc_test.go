@@ -16,6 +16,7 @@ func TestNFCExchange(t *testing.T) {
 		name      string
 		length    reader.LengthMode
 		chained   bool // card implements ChainLimiter
+		plain     bool // card has only Transmit
 		holder    func(h *holder)
 		opts      NFCOptions
 		req       int // request size
@@ -32,8 +33,15 @@ func TestNFCExchange(t *testing.T) {
 			name: "holder max command 255 chained by limiter", chained: true,
 			holder: func(h *holder) { h.maxCmd = 255 }, req: 1000, resp: 10,
 			opts: NFCOptions{MaxCommand: 255, MaxResponse: 65536},
-			// 1000+4 bytes of DO'53' in parts of 255: 4 chained + 1 last, plus SELECT.
-			wantAPDUs: 6,
+			// 1000+4 bytes of DO'53' in parts of 255: 3 chained + 1 last, plus SELECT.
+			wantAPDUs: 5,
+		},
+		{
+			// No ChainLimiter: the holder's 6700 to the 1004-byte extended
+			// APDU makes LengthAuto fall back to short APDUs, which fit.
+			name: "holder max command 255 auto fallback", plain: true,
+			holder: func(h *holder) { h.maxCmd = 255 }, req: 1000, resp: 10,
+			opts: NFCOptions{MaxCommand: 255, MaxResponse: 65536},
 		},
 		{name: "exactly 127 and 128 byte boundary", req: 127, resp: 1, opts: NFCOptions{MaxCommand: 65535, MaxResponse: 65536}},
 		{name: "empty request", req: 0, resp: 0, opts: NFCOptions{MaxCommand: 65535, MaxResponse: 65536}},
@@ -49,6 +57,9 @@ func TestNFCExchange(t *testing.T) {
 			var card reader.Card = tr
 			if tc.chained {
 				card = limitedCard{tr, h.raw, ropts}
+			}
+			if tc.plain {
+				card = plainCard{tr}
 			}
 			n := NewNFC(card, tc.opts)
 			ctx := context.Background()
@@ -117,6 +128,7 @@ func TestNFCErrors(t *testing.T) {
 		opts     NFCOptions
 		req      int
 		cancelAt int // cancel the context before this apdu (1-based)
+		plain    bool
 		openErr  []error
 		err      []error
 	}{
@@ -151,7 +163,10 @@ func TestNFCErrors(t *testing.T) {
 		{name: "no data at all", holder: func(h *holder) { h.wrap = func(a []byte) []byte { return nil } }, err: []error{ErrMalformedDO53}},
 		{name: "envelope refused", holder: func(h *holder) { h.sw = 0x6985 }, err: []error{ErrTransport, reader.ErrConditionsNotSatisfied}},
 		{
+			// LengthAuto would take the 6700 as "no extended APDUs" and
+			// resend short; LengthExtended shows the limit is not kept.
 			name:   "holder max command 255 without limiter",
+			length: reader.LengthExtended, plain: true,
 			holder: func(h *holder) { h.maxCmd = 255 }, req: 1000,
 			opts: NFCOptions{MaxCommand: 255},
 			err:  []error{ErrTransport, reader.ErrWrongLength},
@@ -180,7 +195,11 @@ func TestNFCErrors(t *testing.T) {
 					return b, err
 				}
 			}
-			n := NewNFC(reader.NewTransceiver(raw, reader.Options{Length: tc.length}), tc.opts)
+			var card reader.Card = reader.NewTransceiver(raw, reader.Options{Length: tc.length})
+			if tc.plain {
+				card = plainCard{card}
+			}
+			n := NewNFC(card, tc.opts)
 			err := n.Open(ctx)
 			if tc.openErr != nil {
 				checkErrs(t, err, tc.openErr)
@@ -271,8 +290,8 @@ func TestNFCSendReceive(t *testing.T) {
 // TestNFCSlowHolder: the holder takes its time (consent); Exchange waits
 // as long as the caller's context allows.
 func TestNFCSlowHolder(t *testing.T) {
-	release := make(chan struct{})
-	h := newHolder(t, func(m []byte) []byte { <-release; return m })
+	release, inside := make(chan struct{}), make(chan struct{})
+	h := newHolder(t, func(m []byte) []byte { close(inside); <-release; return m })
 	n := NewNFC(reader.NewTransceiver(h.raw, reader.Options{}), NFCOptions{})
 	ctx := context.Background()
 	if err := n.Open(ctx); err != nil {
@@ -283,15 +302,10 @@ func TestNFCSlowHolder(t *testing.T) {
 		_, err := n.Exchange(ctx, []byte{1})
 		done <- err
 	}()
+	<-inside
 	// A second exchange while the first waits is refused, not queued.
-	for {
-		_, err := n.Exchange(ctx, []byte{2})
-		if errors.Is(err, ErrOutOfOrder) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	if _, err := n.Exchange(ctx, []byte{2}); !errors.Is(err, ErrOutOfOrder) {
+		t.Errorf("second exchange: %v", err)
 	}
 	close(release)
 	if err := <-done; err != nil {

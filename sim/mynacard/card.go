@@ -26,7 +26,10 @@ import (
 	"sync"
 
 	"taimen/reader"
+	"taimen/sim/vicc"
 )
+
+var _ vicc.Handler = (*Card)(nil)
 
 // AIDs (research §1.2–§1.4).
 var (
@@ -73,6 +76,9 @@ type Config struct {
 	Rand io.Reader
 	// ATR defaults to DefaultATR.
 	ATR []byte
+	// Mute6F00 makes the first command after each power-up fail with 6F00,
+	// as some real cards do (research §1.1 [obs myna-card]).
+	Mute6F00 bool
 	// Filler is a number of FF bytes appended to every file, for files
 	// minted without the filler a real card has after its objects.
 	Filler int
@@ -140,13 +146,16 @@ type Card struct {
 	creds [numCreds]*keyRef
 	rand  io.Reader
 	atr   []byte
+	mute  bool // Config.Mute6F00
+	fresh bool // powered up, no command answered yet
 
 	cur   *application
 	curEF *file
 	curID uint16
 
-	log  []Entry
-	hook func(index int, cmd []byte)
+	log    []Entry
+	hook   func(index int, cmd []byte)
+	answer func(Entry)
 }
 
 const (
@@ -178,7 +187,7 @@ func New(cfg Config) (*Card, error) {
 	if cfg.ATR == nil {
 		cfg.ATR = DefaultATR
 	}
-	c := &Card{rand: cfg.Rand, atr: bytes.Clone(cfg.ATR)}
+	c := &Card{rand: cfg.Rand, atr: bytes.Clone(cfg.ATR), mute: cfg.Mute6F00, fresh: true}
 	secret := func(s string) []byte {
 		if s == "" {
 			return nil
@@ -262,6 +271,7 @@ func (c *Card) Power(on bool) {
 			k.verified = false
 		}
 	}
+	c.fresh = true
 	c.cur, c.curEF, c.curID = nil, nil, 0
 }
 
@@ -279,6 +289,15 @@ func (c *Card) Reset() {
 func (c *Card) SetHook(h func(index int, cmd []byte)) {
 	c.mu.Lock()
 	c.hook = h
+	c.mu.Unlock()
+}
+
+// SetAnswerHook sets a function called with the log entry of every APDU
+// after it is answered (nil removes it); it runs with no lock held. The
+// entry's Cmd holds the command data, secrets of VERIFY included.
+func (c *Card) SetAnswerHook(h func(Entry)) {
+	c.mu.Lock()
+	c.answer = h
 	c.mu.Unlock()
 }
 
@@ -319,15 +338,29 @@ func (c *Card) APDU(b []byte) []byte {
 		hook(idx, bytes.Clone(b))
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
+	e, out, answer := c.answerLocked(b)
+	c.mu.Unlock()
+	if answer != nil {
+		answer(e)
+	}
+	return out
+}
+
+func (c *Card) answerLocked(b []byte) (Entry, []byte, func(Entry)) {
 	e := Entry{Index: len(c.log), Cmd: bytes.Clone(b)}
-	r := c.handle(b, &e)
+	var r reader.Response
+	if c.mute && c.fresh {
+		r = sw(0x6F00)
+	} else {
+		r = c.handle(b, &e)
+	}
+	c.fresh = false
 	e.SW = r.SW
 	if c.cur != nil {
 		e.App = c.cur.name
 	}
 	c.log = append(c.log, e)
-	return r.Encode()
+	return e, r.Encode(), c.answer
 }
 
 func sw(s uint16) reader.Response { return reader.Response{SW: s} }
@@ -473,8 +506,8 @@ func (c *Card) readBinary(cmd reader.Command, e *Entry) reader.Response {
 	if f == nil {
 		return sw(0x6986)
 	}
-	if f.key >= 0 || f.data == nil {
-		return sw(0x6981) // not a binary file
+	if f.key >= 0 || f.sign != nil {
+		return sw(0x6981) // a key, not a binary file
 	}
 	if !c.open(f) {
 		return sw(0x6982)

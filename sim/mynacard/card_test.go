@@ -191,6 +191,7 @@ func TestAPDUs(t *testing.T) {
 		}},
 		{"token info free", []step{{selJPKI, 0x9000, "", 0}, {"00A4020C020006", 0x9000, "", 0}, {"00B00000A0", 0x9000, "", 160}}},
 		{"get challenge", []step{{"0084000008", 0x9000, "", 8}}},
+		{"read sign key", []step{{selJPKI, 0x9000, "", 0}, {"00A4020C02001A", 0x9000, "", 0}, {"00B0000000", 0x6981, "", 0}}},
 		{"no ef0005 in jpki", []step{{selJPKI, 0x9000, "", 0}, {"00A4020C020005", 0x6A82, "", 0}}},
 	}
 	for _, tt := range tests {
@@ -224,7 +225,9 @@ func TestPowerAndReset(t *testing.T) {
 func TestLogAndTries(t *testing.T) {
 	c := newCard(t)
 	var seen []int
+	var answered []Entry
 	c.SetHook(func(i int, _ []byte) { seen = append(seen, i) })
+	c.SetAnswerHook(func(e Entry) { answered = append(answered, e) })
 	run(t, c, []step{
 		{selFace, 0x9000, "", 0}, {"00A4020C020012", 0x9000, "", 0}, {verify + "0E" + hexOf(wrongB), 0x63C2, "", 0},
 		{"00A4020C020005", 0x9000, "", 0}, {"00B0810000", 0x6A82, "", 0},
@@ -244,6 +247,9 @@ func TestLogAndTries(t *testing.T) {
 	}
 	if len(seen) != 5 || seen[4] != 4 || len(c.Log()) != 5 || c.Log()[2].SW != 0x63C2 {
 		t.Fatalf("hook saw %v, log %+v", seen, c.Log())
+	}
+	if len(answered) != 5 || answered[3].EF != 0x0005 || answered[4].SW != 0x6A82 || answered[3].App != nameFace {
+		t.Fatalf("answer hook saw %+v", answered)
 	}
 }
 

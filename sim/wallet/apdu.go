@@ -196,16 +196,17 @@ func (w *Wallet) readBinary(cmd reader.Command) []byte {
 	} else {
 		e := w.eng
 		if e.pending != nil {
-			if off >= 2 {
+			switch {
+			case e.notReady == 0:
+				e.file, e.hs, e.pending = nlenMessage(e.pending), e.pending, nil
+			case off >= 2:
 				// Apple answers a data read while NLEN is 0 with eight
 				// zero bytes (isomdl notes on the recording).
 				return append(make([]byte, min(8, cmd.Ne)), sw(swOK)...)
-			}
-			if e.notReady > 0 {
+			default:
 				e.notReady--
 				return append(make([]byte, min(2-off, cmd.Ne)), sw(swOK)...)
 			}
-			e.file, e.hs, e.pending = nlenMessage(e.pending), e.pending, nil
 		}
 		f = e.file
 	}

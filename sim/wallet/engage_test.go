@@ -104,8 +104,11 @@ func TestEngageWithReader(t *testing.T) {
 					if res.BLE.UUIDFrom != nfc.UUIDFromHs || got.BLEUUID == nil || res.BLE.UUID != *got.BLEUUID {
 						t.Errorf("static ble uuid %v from %v, wallet %v", res.BLE.UUID, res.BLE.UUIDFrom, got.BLEUUID)
 					}
-				} else if res.BLE.UUIDFrom != nfc.UUIDFromHr || res.BLE.UUID != e.HandoverRequest().UUID || got.BLEUUID != nil {
-					t.Errorf("negotiated ble uuid from %v, want the reader's own", res.BLE.UUIDFrom)
+				} else if res.BLE.UUIDFrom != nfc.UUIDFromHr || res.BLE.UUID != e.HandoverRequest().UUID || got.BLEUUID == nil || *got.BLEUUID != res.BLE.UUID {
+					t.Errorf("negotiated ble uuid from %v, wallet %v; want the reader's own", res.BLE.UUIDFrom, got.BLEUUID)
+				}
+				if bytes.Contains(res.Hs, le(res.BLE.UUID)) != (tt.kind == nfc.Static) {
+					t.Errorf("uuid in the Hs: %v, want only for static handover", !bytes.Contains(res.Hs, le(res.BLE.UUID)))
 				}
 			}
 			// NLEN = 0 replies: the reads of NLEN after the Hr write.
@@ -229,11 +232,11 @@ func TestAppleNotReadyReplies(t *testing.T) {
 		t.Fatalf("Hr write: %s", got)
 	}
 	for i := range 3 {
-		if got := hexs(w.APDU(unhex(t, "00b0000002"))); got != "00009000" {
-			t.Fatalf("not-ready read %d: %s", i, got)
-		}
 		if got := hexs(w.APDU(unhex(t, "00b0000210"))); got != "00000000000000009000" {
 			t.Fatalf("data read while not ready: %s", got)
+		}
+		if got := hexs(w.APDU(unhex(t, "00b0000002"))); got != "00009000" {
+			t.Fatalf("not-ready read %d: %s", i, got)
 		}
 	}
 	r := w.APDU(unhex(t, "00b0000002"))

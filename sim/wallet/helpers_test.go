@@ -63,8 +63,8 @@ func (s *sleeps) got() []time.Duration {
 	return append([]time.Duration(nil), s.d...)
 }
 
-// walletCache reuses wallets' expensive part (the PKI) by seed: every test
-// builds its own Wallet, but minting is what costs.
+// newWallet builds a wallet with a fixed clock, randomness seeded by the
+// test name, and a Sleep that fails the test unless the test replaces it.
 func newWallet(t testing.TB, opts Options) *Wallet {
 	t.Helper()
 	if opts.Now == nil {

@@ -11,6 +11,7 @@ import (
 
 	"taimen/reader"
 	"taimen/reader/nfc"
+	"taimen/sim/vicc"
 	"taimen/verify/mdoc"
 )
 
@@ -43,7 +44,15 @@ func ParseHandover(s string) (Handover, error) {
 }
 
 func (h Handover) String() string {
-	return [...]string{"static", "negotiated", "apple"}[h]
+	switch h {
+	case Static:
+		return "static"
+	case Negotiated:
+		return "negotiated"
+	case Apple:
+		return "apple"
+	}
+	return fmt.Sprintf("handover(%d)", int(h))
 }
 
 // Transfer is the data retrieval method the wallet selects in its Hs.
@@ -161,7 +170,7 @@ type engagement struct {
 	// answer 0.
 	pending  []byte
 	notReady int
-	phase    int // phInitial, phStatus, phSelect, phDone
+	phase    int // phInitial, phStatus, phSelect
 	hs, hr   []byte
 	uuid     *nfc.UUID
 	// noCarrier: the Hr offered none of the wallet's carriers.
@@ -296,20 +305,56 @@ type Engagement struct {
 	Hs, Hr           []byte // Hr is nil for static handover
 	// EDeviceKey is the engagement's ephemeral public key.
 	EDeviceKey *ecdh.PublicKey
-	// BLEUUID is the UUID the Hs listed (static handover with BLE); nil
-	// otherwise (then the reader's Hr names it).
+	// BLEUUID is the service UUID of the BLE link when the Hs selected
+	// BLE: the one the Hs lists (static handover), else the one of the
+	// reader's Hr (negotiated handover, mdoc central client mode, 18013-5
+	// §8.3.3.1.1.2). Nil when BLE was not selected or the Hr named none.
 	BLEUUID *nfc.UUID
 }
 
+// Holder is the holder's side of data retrieval without the transport:
+// session messages in, session messages out. The NFC ENVELOPE exchange of
+// this package uses it; a BLE transport (mdoc central client mode, GATT
+// client on the phone's side) would drive it the same way.
+type Holder interface {
+	Message(msg []byte) (reply []byte, end bool, err error)
+}
+
+var (
+	_ Holder       = (*Wallet)(nil)
+	_ vicc.Handler = (*Wallet)(nil)
+)
+
 // LastEngagement returns the current engagement once the Hs has been
 // served; ok is false before.
-func (w *Wallet) LastEngagement() (e Engagement, ok bool) {
+func (w *Wallet) LastEngagement() (Engagement, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.eng == nil || w.eng.hs == nil {
 		return Engagement{}, false
 	}
-	return Engagement{DeviceEngagement: w.eng.de, Hs: w.eng.hs, Hr: w.eng.hr, EDeviceKey: w.eng.key.PublicKey(), BLEUUID: w.eng.uuid}, true
+	e := Engagement{DeviceEngagement: w.eng.de, Hs: w.eng.hs, Hr: w.eng.hr, EDeviceKey: w.eng.key.PublicKey(), BLEUUID: w.eng.uuid}
+	if e.BLEUUID == nil && w.opts.Transfer == TransferBLE && !w.eng.noCarrier && e.Hr != nil {
+		e.BLEUUID = hrUUID(e.Hr)
+	}
+	return e, true
+}
+
+// hrUUID returns the first 128-bit UUID of the Hr's BLE carrier record.
+func hrUUID(hr []byte) *nfc.UUID {
+	m, err := nfc.ParseMessage(hr)
+	if err != nil {
+		return nil
+	}
+	r, ok := m.Find(nfc.TNFMedia, nfc.TypeBLEOOB, nil)
+	if !ok {
+		return nil
+	}
+	ble, err := nfc.ParseBLEOOB(r.Payload)
+	if err != nil || ble.UUIDFrom != nfc.UUIDFromHs {
+		return nil
+	}
+	return &ble.UUID
 }
 
 // handover returns the encoded SessionTranscript Handover of the current

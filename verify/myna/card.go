@@ -29,6 +29,13 @@ type Input struct {
 	// nonce for every read.
 	Nonce              []byte
 	ChallengeSignature []byte
+
+	// Optional: the 入力補助AP's own chip key (EF0007, 照合番号B) and its
+	// answer to the same `80 2A 00 00` over DigestInfo(SHA-256(Nonce)) with
+	// the 入力補助AP selected. Without them text_chip_challenge is
+	// not_checked, which does not spoil a valid verdict.
+	TextCardKey            []byte
+	TextChallengeSignature []byte
 }
 
 // jst is Japan Standard Time: the card's dates are Japanese calendar days.
@@ -40,7 +47,10 @@ var jst = time.FixedZone("JST", 9*60*60)
 // not; the only error is a [*MyNumberError] when a My Number file was
 // passed in, and then there is no verdict.
 func VerifyCard(in *Input, keys []CAKey, at time.Time) (*Result, error) {
-	for _, b := range [][]byte{in.CardFaceCert, in.CardFace, in.TextCert, in.Text, in.TextIntegrity} {
+	if in == nil {
+		in = &Input{}
+	}
+	for _, b := range [][]byte{in.CardFaceCert, in.CardFace, in.TextCert, in.Text, in.TextIntegrity, in.TextCardKey} {
 		if err := refuseMyNumber(b); err != nil {
 			return nil, err
 		}
@@ -56,6 +66,7 @@ func VerifyCard(in *Input, keys []CAKey, at time.Time) (*Result, error) {
 	text, textOK := r.checkText(in.Text, in.TextIntegrity, textCert)
 
 	r.checkChallenge(face, faceOK, in.Nonce, in.ChallengeSignature)
+	r.checkTextChallenge(textCert, in.TextCardKey, in.Nonce, in.TextChallengeSignature)
 	r.checkConsistency(face, faceOK, text, textOK)
 	r.checkValidity(face, at)
 
@@ -69,9 +80,11 @@ func VerifyCard(in *Input, keys []CAKey, at time.Time) (*Result, error) {
 		}
 		r.Person.Expiry = face.Expiry.String()
 		r.Warnings = append(r.Warnings, WarnExpiryUnsigned)
-		r.Person.Photo = &Image{MediaType: imageType(face.Photo), Bytes: face.Photo}
-		r.Person.NameImage = &Image{MediaType: imageType(face.NameImage), Bytes: face.NameImage}
-		r.Person.AddressImage = &Image{MediaType: imageType(face.AddressImage), Bytes: face.AddressImage}
+		// Copies: the verdict must not change when the caller wipes or
+		// reuses its read buffers.
+		r.Person.Photo = newImage(face.Photo)
+		r.Person.NameImage = newImage(face.NameImage)
+		r.Person.AddressImage = newImage(face.AddressImage)
 	}
 	r.fold(cardRequired)
 	return r, nil
@@ -189,6 +202,34 @@ func (r *Result) checkChallenge(face *CardFace, faceOK bool, nonce, sig []byte) 
 	}
 }
 
+// checkTextChallenge verifies the 入力補助AP card key record (EF0007, signed
+// by the key certified in 入力補助AP EF0004) and the nonce signed with it.
+func (r *Result) checkTextChallenge(cert *CVCert, rawKey, nonce, sig []byte) {
+	const id = CheckTextChipChallenge
+	if len(rawKey) == 0 || len(nonce) == 0 || len(sig) == 0 {
+		r.notChecked(id, CodeNoChallenge, "")
+		return
+	}
+	k, err := ParseTextCardKey(rawKey)
+	switch {
+	case err != nil:
+		r.invalid(id, CodeRecordMalformed, err.Error())
+	case cert == nil:
+		r.notChecked(id, CodeNotReached, "text certificate not verified")
+	case k.CheckSignatureFrom(cert.PublicKey) != nil:
+		r.invalid(id, CodeSignatureInvalid, "EF0007 DF52 does not verify")
+	case len(nonce) < MinNonceLen:
+		r.invalid(id, CodeNonceTooShort, fmt.Sprintf("%d bytes", len(nonce)))
+	default:
+		h := sha256.Sum256(nonce)
+		if rsa.VerifyPKCS1v15(k.PublicKey, crypto.SHA256, h[:], sig) != nil {
+			r.invalid(id, CodeChallengeFailed, "")
+			return
+		}
+		r.valid(id)
+	}
+}
+
 func (r *Result) checkConsistency(face *CardFace, faceOK bool, text *TextRecord, textOK bool) {
 	switch {
 	case !faceOK || !textOK:
@@ -226,6 +267,10 @@ func dateAfter(a, b Date) bool {
 		return a.Month > b.Month
 	}
 	return a.Day > b.Day
+}
+
+func newImage(b []byte) *Image {
+	return &Image{MediaType: imageType(b), Bytes: bytes.Clone(b)}
 }
 
 var jp2Magic = []byte{0x00, 0x00, 0x00, 0x0C, 0x6A, 0x50, 0x20, 0x20, 0x0D, 0x0A, 0x87, 0x0A}

@@ -71,7 +71,7 @@ func TestGoodCard(t *testing.T) {
 		t.Fatalf("not valid: %+v", res.Checks)
 	}
 	wantIDs := []string{myna.CheckCardFaceCertificate, myna.CheckCardFaceSignature, myna.CheckTextCertificate,
-		myna.CheckTextSignature, myna.CheckChipChallenge, myna.CheckConsistency, myna.CheckValidity}
+		myna.CheckTextSignature, myna.CheckChipChallenge, myna.CheckTextChipChallenge, myna.CheckConsistency, myna.CheckValidity}
 	if len(res.Checks) != len(wantIDs) {
 		t.Fatalf("checks %+v", res.Checks)
 	}
@@ -93,6 +93,12 @@ func TestGoodCard(t *testing.T) {
 	}
 	if len(res.Keys) != 2 || res.Keys[0].KeyID != mynatest.VisualCAKeyID.String() || res.Keys[1].KeyID != mynatest.TextCAKeyID.String() {
 		t.Errorf("keys %+v", res.Keys)
+	}
+	in := f.input(t)
+	res2, _ := myna.VerifyCard(in, f.pki.CAKeys(), at)
+	clear(in.CardFace)
+	if !bytes.Equal(res2.Person.Photo.Bytes, mynatest.Photo) {
+		t.Error("the verdict aliases the caller's buffer")
 	}
 	if len(res.Warnings) != 1 || res.Warnings[0] != myna.WarnExpiryUnsigned {
 		t.Errorf("warnings %v", res.Warnings)
@@ -274,15 +280,30 @@ func TestTamper(t *testing.T) {
 		{name: "text cert signature", mutate: func(t *testing.T, in *myna.Input) { flipAt(in.TextCert, len(in.TextCert)-1) },
 			want: map[string]want{
 				myna.CheckTextCertificate: {verify.StatusInvalid, myna.CodeCertSigInvalid},
-				myna.CheckTextSignature:   notReached, myna.CheckConsistency: notReached}},
+				myna.CheckTextSignature:   notReached, myna.CheckConsistency: notReached,
+				myna.CheckTextChipChallenge: notReached}},
 		{name: "text cert is the face cert", mutate: func(t *testing.T, in *myna.Input) { in.TextCert = bytes.Clone(in.CardFaceCert) },
 			want: map[string]want{
-				myna.CheckTextSignature: {verify.StatusInvalid, myna.CodeSignatureInvalid},
-				myna.CheckConsistency:   notReached}},
+				myna.CheckTextSignature:     {verify.StatusInvalid, myna.CodeSignatureInvalid},
+				myna.CheckTextChipChallenge: {verify.StatusInvalid, myna.CodeSignatureInvalid},
+				myna.CheckConsistency:       notReached}},
+		{name: "text card key signature", mutate: func(t *testing.T, in *myna.Input) { flipAt(in.TextCardKey, 5+3+265+4+10) },
+			want: map[string]want{myna.CheckTextChipChallenge: {verify.StatusInvalid, myna.CodeSignatureInvalid}}},
+		{name: "text card key", mutate: func(t *testing.T, in *myna.Input) { flipAt(in.TextCardKey, 100) },
+			want: map[string]want{myna.CheckTextChipChallenge: {verify.StatusInvalid, myna.CodeSignatureInvalid}}},
+		{name: "text card key malformed", mutate: func(t *testing.T, in *myna.Input) { in.TextCardKey = in.TextCardKey[:50] },
+			want: map[string]want{myna.CheckTextChipChallenge: {verify.StatusInvalid, myna.CodeRecordMalformed}}},
+		{name: "text challenge signature", mutate: func(t *testing.T, in *myna.Input) { flipAt(in.TextChallengeSignature, 9) },
+			want: map[string]want{myna.CheckTextChipChallenge: {verify.StatusInvalid, myna.CodeChallengeFailed}}},
+		{name: "text challenge signed by face chip key", mutate: func(t *testing.T, in *myna.Input) { in.TextChallengeSignature = bytes.Clone(in.ChallengeSignature) },
+			want: map[string]want{myna.CheckTextChipChallenge: {verify.StatusInvalid, myna.CodeChallengeFailed}}},
+		{name: "no text challenge (optional)", mutate: func(t *testing.T, in *myna.Input) { in.TextCardKey, in.TextChallengeSignature = nil, nil },
+			want: map[string]want{myna.CheckTextChipChallenge: {verify.StatusNotChecked, myna.CodeNoChallenge}}},
 		{name: "challenge signature", mutate: func(t *testing.T, in *myna.Input) { flipAt(in.ChallengeSignature, 3) },
 			want: map[string]want{myna.CheckChipChallenge: {verify.StatusInvalid, myna.CodeChallengeFailed}}},
 		{name: "challenge other nonce", mutate: func(t *testing.T, in *myna.Input) { in.Nonce = []byte("fedcba9876543210") },
-			want: map[string]want{myna.CheckChipChallenge: {verify.StatusInvalid, myna.CodeChallengeFailed}}},
+			want: map[string]want{myna.CheckChipChallenge: {verify.StatusInvalid, myna.CodeChallengeFailed},
+				myna.CheckTextChipChallenge: {verify.StatusInvalid, myna.CodeChallengeFailed}}},
 		{name: "challenge signed by text chip key", mutate: func(t *testing.T, in *myna.Input) {
 			sig, err := mynatest.SignNonce(f.card.TextKey, in.Nonce)
 			if err != nil {
@@ -292,28 +313,32 @@ func TestTamper(t *testing.T) {
 		}, want: map[string]want{myna.CheckChipChallenge: {verify.StatusInvalid, myna.CodeChallengeFailed}}},
 		{name: "challenge short nonce", mutate: func(t *testing.T, in *myna.Input) {
 			in.Nonce = in.Nonce[:8]
-		}, want: map[string]want{myna.CheckChipChallenge: {verify.StatusInvalid, myna.CodeNonceTooShort}}},
+		}, want: map[string]want{myna.CheckChipChallenge: {verify.StatusInvalid, myna.CodeNonceTooShort},
+			myna.CheckTextChipChallenge: {verify.StatusInvalid, myna.CodeNonceTooShort}}},
 		{name: "no challenge", mutate: func(t *testing.T, in *myna.Input) { in.Nonce, in.ChallengeSignature = nil, nil },
-			want:   map[string]want{myna.CheckChipChallenge: {verify.StatusNotChecked, myna.CodeNoChallenge}},
+			want: map[string]want{myna.CheckChipChallenge: {verify.StatusNotChecked, myna.CodeNoChallenge},
+				myna.CheckTextChipChallenge: {verify.StatusNotChecked, myna.CodeNoChallenge}},
 			status: verify.StatusUndetermined},
 		{name: "no text read", mutate: func(t *testing.T, in *myna.Input) { in.Text, in.TextIntegrity, in.TextCert = nil, nil, nil },
 			want: map[string]want{
 				myna.CheckTextCertificate: {verify.StatusNotChecked, myna.CodeNotRead},
 				myna.CheckTextSignature:   {verify.StatusNotChecked, myna.CodeNotRead},
-				myna.CheckConsistency:     notReached},
+				myna.CheckConsistency:     notReached, myna.CheckTextChipChallenge: notReached},
 			status: verify.StatusUndetermined},
 		{name: "wrong ca keys", keys: other.CAKeys(),
 			want: map[string]want{
 				myna.CheckCardFaceCertificate: {verify.StatusInvalid, myna.CodeCertSigInvalid},
 				myna.CheckTextCertificate:     {verify.StatusInvalid, myna.CodeCertSigInvalid},
 				myna.CheckCardFaceSignature:   notReached, myna.CheckTextSignature: notReached,
-				myna.CheckChipChallenge: notReached, myna.CheckConsistency: notReached}},
+				myna.CheckChipChallenge: notReached, myna.CheckConsistency: notReached,
+				myna.CheckTextChipChallenge: notReached}},
 		{name: "no ca keys", keys: []myna.CAKey{},
 			want: map[string]want{
 				myna.CheckCardFaceCertificate: {verify.StatusNotChecked, myna.CodeNoCAKeys},
 				myna.CheckTextCertificate:     {verify.StatusNotChecked, myna.CodeNoCAKeys},
 				myna.CheckCardFaceSignature:   notReached, myna.CheckTextSignature: notReached,
-				myna.CheckChipChallenge: notReached, myna.CheckConsistency: notReached},
+				myna.CheckChipChallenge: notReached, myna.CheckConsistency: notReached,
+				myna.CheckTextChipChallenge: notReached},
 			status: verify.StatusUndetermined},
 		{name: "ca keys without ids", keys: anon, want: map[string]want{}},
 		{name: "ca keys without ids from another pki", keys: func() []myna.CAKey {
@@ -327,7 +352,8 @@ func TestTamper(t *testing.T) {
 				myna.CheckCardFaceCertificate: {verify.StatusInvalid, myna.CodeCertSigInvalid},
 				myna.CheckTextCertificate:     {verify.StatusInvalid, myna.CodeCertSigInvalid},
 				myna.CheckCardFaceSignature:   notReached, myna.CheckTextSignature: notReached,
-				myna.CheckChipChallenge: notReached, myna.CheckConsistency: notReached}},
+				myna.CheckChipChallenge: notReached, myna.CheckConsistency: notReached,
+				myna.CheckTextChipChallenge: notReached}},
 		{name: "last valid second", at: time.Date(2035, 2, 17, 23, 59, 59, 0, jst), want: map[string]want{}},
 		{name: "expired", at: time.Date(2035, 2, 18, 0, 0, 0, 0, jst),
 			want: map[string]want{myna.CheckValidity: {verify.StatusInvalid, myna.CodeCardExpired}}},
@@ -507,8 +533,11 @@ func TestMyNumberRefused(t *testing.T) {
 			}
 		}
 	}
-	// The age record (券面AP EF0001) is also FF10 but holds no My Number.
-	if _, err := myna.ParseCardFace(f.card.Visual[0x0001]); errors.Is(err, myna.ErrMyNumber) || err == nil {
-		t.Errorf("age record: %v", err)
+	// The age record (券面AP EF0001) is also FF10, and 入力補助AP EF0005 is
+	// also FF40, but neither holds the My Number: malformed, not refused.
+	for _, b := range [][]byte{f.card.Visual[0x0001], f.card.Text[0x0005]} {
+		if _, err := myna.ParseCardFace(b); errors.Is(err, myna.ErrMyNumber) || !errors.Is(err, verify.ErrMalformed) {
+			t.Errorf("% X: %v", b[:4], err)
+		}
 	}
 }

@@ -156,12 +156,16 @@ var digestInfoAlg = []byte{0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65,
 
 // DigestInfoSHA256 builds DigestInfo{sha256, digest} in DER. digest is
 // normally 32 bytes; the card face signs three concatenated SHA-256 digests
-// (96 bytes) in one DigestInfo [obs myna-card `sha256_digest_info`]. digest
-// must be under 128 - 17 bytes.
+// (96 bytes) in one DigestInfo [obs myna-card `sha256_digest_info`].
+// digest must be under 256 - 17 bytes.
 func DigestInfoSHA256(digest []byte) []byte {
 	inner := len(digestInfoAlg) + 2 + len(digest)
-	out := make([]byte, 0, 2+inner)
-	out = append(out, 0x30, byte(inner))
+	out := make([]byte, 0, 3+inner)
+	if inner < 0x80 {
+		out = append(out, 0x30, byte(inner))
+	} else {
+		out = append(out, 0x30, 0x81, byte(inner))
+	}
 	out = append(out, digestInfoAlg...)
 	out = append(out, 0x04, byte(len(digest)))
 	return append(out, digest...)

@@ -18,6 +18,8 @@
 //     certified in 入力補助AP EF0004, and its digest of EF0002.
 //   - chip_challenge: a fresh nonce signed by the chip with the key carried
 //     inside the signed card face (DF24), which a copy of the files cannot do.
+//   - text_chip_challenge (optional): the same nonce signed in the 入力補助AP
+//     with the key of its signed EF0007, tying the text to the same chip.
 //   - consistency: text and card face agree on birth date and sex.
 //   - validity: the card has not expired at the verification time.
 //
@@ -36,6 +38,15 @@
 // The text integrity record (入力補助AP EF0003) carries DF31, a SHA-256 of
 // the My Number file; 10^12 candidates make that digest reversible, so it is
 // read only as part of the signed bytes and never kept or returned.
+//
+// # Wiring
+//
+// reader/myna's FaceRead maps one to one onto [Input]: Face.Cert →
+// CardFaceCert, Face.Face → CardFace, Text.Cert → TextCert, Text.Basic →
+// Text, Text.Integrity → TextIntegrity, Text.CardKey → TextCardKey,
+// Challenge.Nonce/Signature → Nonce/ChallengeSignature. CA keys come from
+// [ParseCAKeys] over the configured files; JPKI roots from verify/trust
+// (purpose JLIS). verify/myna/mynatest mints a test J-LIS PKI and card.
 //
 // The package does no I/O and has no clock or randomness of its own: the
 // caller passes the bytes, the keys and the verification time.

@@ -5,7 +5,21 @@ import (
 	"testing"
 
 	"taimen/verify/myna"
+	"taimen/verify/trust"
 )
+
+// Fuzz targets take keys from testdata, never from mynatest: deriving RSA
+// keys under coverage instrumentation takes most of a short fuzz run.
+
+// seedKeys are the test CA keys of testdata/trust.pem (visual CA first).
+func seedKeys(f *testing.F) []myna.CAKey {
+	f.Helper()
+	ks, err := myna.ParseCAKeys("trust.pem", readSeeds(f, "trust.pem")[0])
+	if err != nil || len(ks) != 2 {
+		f.Fatal(len(ks), err)
+	}
+	return ks
+}
 
 // Each fuzz target decodes untrusted card bytes: it must never panic, and
 // what it returns must be slices of the input, consistent with it.
@@ -14,8 +28,7 @@ func FuzzParseCVCert(f *testing.F) {
 	for _, s := range readSeeds(f, "face_cert.bin", "text_cert.bin") {
 		f.Add(s)
 	}
-	fx := newFixture(f)
-	ca := &fx.pki.VisualCA.Key.PublicKey
+	ca := seedKeys(f)[0].Key
 	f.Fuzz(func(t *testing.T, b []byte) {
 		c, err := myna.ParseCVCert(b)
 		if err != nil {
@@ -35,9 +48,9 @@ func FuzzParseCardFace(f *testing.F) {
 	for _, s := range readSeeds(f, "face.bin") {
 		f.Add(s)
 	}
-	fx := newFixture(f)
-	good := fx.card.Visual[0x0002]
-	issuer, err := myna.ParseCVCert(fx.card.Visual[0x0004])
+	seeds := readSeeds(f, "face.bin", "face_cert.bin")
+	good := seeds[0]
+	issuer, err := myna.ParseCVCert(seeds[1])
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -89,12 +102,12 @@ func FuzzParseTextIntegrity(f *testing.F) {
 	for _, s := range readSeeds(f, "text_integrity.bin") {
 		f.Add(s)
 	}
-	fx := newFixture(f)
-	issuer, err := myna.ParseCVCert(fx.card.Text[0x0004])
+	seeds := readSeeds(f, "text_integrity.bin", "text_cert.bin")
+	issuer, err := myna.ParseCVCert(seeds[1])
 	if err != nil {
 		f.Fatal(err)
 	}
-	good, err := myna.ParseTextIntegrity(fx.card.Text[0x0003])
+	good, err := myna.ParseTextIntegrity(seeds[0])
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -105,6 +118,28 @@ func FuzzParseTextIntegrity(f *testing.F) {
 		}
 		if ti.CheckSignatureFrom(issuer.PublicKey) == nil && ti.TextDigest != good.TextDigest {
 			t.Fatal("a changed integrity record verifies")
+		}
+	})
+}
+
+func FuzzParseTextCardKey(f *testing.F) {
+	seeds := readSeeds(f, "text_cardkey.bin", "text_cert.bin")
+	f.Add(seeds[0])
+	issuer, err := myna.ParseCVCert(seeds[1])
+	if err != nil {
+		f.Fatal(err)
+	}
+	good, err := myna.ParseTextCardKey(seeds[0])
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		k, err := myna.ParseTextCardKey(b)
+		if err != nil {
+			return
+		}
+		if k.CheckSignatureFrom(issuer.PublicKey) == nil && k.PublicKey.N.Cmp(good.PublicKey.N) != 0 {
+			t.Fatal("a changed card key verifies")
 		}
 	})
 }
@@ -133,8 +168,10 @@ func FuzzVerifySigningCert(f *testing.F) {
 	for _, s := range readSeeds(f, "sign_cert.der") {
 		f.Add(s)
 	}
-	fx := newFixture(f)
-	roots := fx.pki.Roots()
+	roots, err := trust.ParseAnchors(trust.JLIS, "trust.pem", readSeeds(f, "trust.pem")[0])
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		res := myna.VerifySigningCert([][]byte{b}, roots, nil, nil, at)
 		if res.Valid || len(res.Checks) != 4 {

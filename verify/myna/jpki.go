@@ -230,7 +230,7 @@ func (a *jpkiAttributes) parse(c *x509.Certificate) error {
 	}
 	// E + YYYYMMDD: era digit (0 不明, 1 明治 … 5 令和), then the Gregorian date.
 	if len(birth) != 9 || birth[0] < '0' || birth[0] > '5' {
-		return fmt.Errorf("myna: birth date %q is not EYYYYMMDD: %w", birth, verify.ErrMalformed)
+		return fmt.Errorf("myna: birth date of %d bytes is not EYYYYMMDD: %w", len(birth), verify.ErrMalformed)
 	}
 	if a.birth, err = parseDate([]byte(birth[1:])); err != nil {
 		return err
@@ -247,7 +247,7 @@ func (a *jpkiAttributes) parse(c *x509.Certificate) error {
 	case "3":
 		a.sex = SexNotKnown
 	default:
-		return fmt.Errorf("myna: sex %q: %w", sex, verify.ErrMalformed)
+		return fmt.Errorf("myna: sex of %d bytes is not 1, 2 or 3: %w", len(sex), verify.ErrMalformed)
 	}
 	for _, oid := range []asn1.ObjectIdentifier{OIDJPKINameSubst, OIDJPKIAddressSubst} {
 		if v, ok := vals[oid.String()]; ok && bytes.ContainsRune([]byte(v), '1') {

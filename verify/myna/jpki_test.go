@@ -176,6 +176,8 @@ func TestSigningCert(t *testing.T) {
 		{name: "birth date without era", chain: [][]byte{mint(mynatest.SignCertOptions{Attributes: attrs(func(m map[string]string) {
 			m[myna.OIDJPKIBirthDate.String()] = "19800217"
 		})})}, want: map[string]want{myna.CheckSigningAttributes: {verify.StatusInvalid, myna.CodeSANMalformed}}},
+		{name: "no san", chain: [][]byte{mint(mynatest.SignCertOptions{NoSAN: true})},
+			want: map[string]want{myna.CheckSigningAttributes: {verify.StatusInvalid, myna.CodeSANMissing}}},
 		{name: "no jpki attributes", chain: [][]byte{mint(mynatest.SignCertOptions{Attributes: map[string]string{}})},
 			want: map[string]want{myna.CheckSigningAttributes: {verify.StatusInvalid, myna.CodeSANMalformed}}},
 		{name: "bad nonce signature", sig: func() []byte { s := sigOf(nonce); s[5] ^= 1; return s }(),

@@ -80,7 +80,10 @@ func (d Date) String() string {
 func (d Date) IsZero() bool { return d == Date{} }
 
 func parseDate(b []byte) (Date, error) {
-	if len(b) != 8 || !allDigits(b) {
+	if len(b) != 8 {
+		return Date{}, fmt.Errorf("myna: date of %d bytes is not YYYYMMDD: %w", len(b), verify.ErrMalformed)
+	}
+	if !allDigits(b) {
 		return Date{}, fmt.Errorf("myna: date %q is not YYYYMMDD: %w", b, verify.ErrMalformed)
 	}
 	n := func(s []byte) int {
@@ -123,6 +126,9 @@ func parseCardSex(b []byte) (Sex, error) {
 		case '9':
 			return SexNotApplicable, nil
 		}
+	}
+	if len(b) != 1 {
+		return "", fmt.Errorf("myna: sex of %d bytes: %w", len(b), verify.ErrMalformed)
 	}
 	return "", fmt.Errorf("myna: sex %q is not a JIS X 0303 code: %w", b, verify.ErrMalformed)
 }
@@ -360,4 +366,48 @@ func (ti *TextIntegrity) CheckSignatureFrom(issuer *rsa.PublicKey) error {
 // Matches reports whether DF32 is the digest of the text record.
 func (ti *TextIntegrity) Matches(t *TextRecord) bool {
 	return sha256.Sum256(t.Digested) == ti.TextDigest
+}
+
+// Tags of 入力補助AP EF0007: the card's own signing key with the issuer's
+// signature over it (research §1.3, §2.2 [obs myna-card `SignedPublicKey`]).
+const (
+	tagTextCardKey    = 0xFF50
+	tagTextCardKeyKey = 0xDF51 // public half of EF0013, the key that answers 80 2A in this AP
+	tagTextCardKeySig = 0xDF52 // issuer signature over the DF51 object
+)
+
+// TextCardKey is 入力補助AP EF0007 as read.
+type TextCardKey struct {
+	PublicKey *rsa.PublicKey
+	Signature []byte
+	signed    []byte // the DF51 object as written
+}
+
+// ParseTextCardKey parses 入力補助AP EF0007 as read (FF filler tolerated).
+func ParseTextCardKey(b []byte) (*TextCardKey, error) {
+	if err := refuseMyNumber(b); err != nil {
+		return nil, err
+	}
+	outer, err := parseOuter(b, tagTextCardKey)
+	if err != nil {
+		return nil, fmt.Errorf("myna: text card key: %w", err)
+	}
+	fs, err := parseFields(outer.Value, 0)
+	if err != nil {
+		return nil, fmt.Errorf("myna: text card key: %w", err)
+	}
+	if len(fs) != 2 || fs[0].Tag != tagTextCardKeyKey || fs[1].Tag != tagTextCardKeySig {
+		return nil, fmt.Errorf("myna: text card key: want DF51, DF52: %w", verify.ErrMalformed)
+	}
+	k := &TextCardKey{Signature: fs[1].Value, signed: fs[0].Raw}
+	if k.PublicKey, err = parseCardKey(fs[0].Value); err != nil {
+		return nil, fmt.Errorf("myna: text card key: %w", err)
+	}
+	return k, nil
+}
+
+// CheckSignatureFrom verifies DF52 (RSASSA-PKCS1-v1_5, SHA-256 over the
+// DF51 object as written) with the key certified in 入力補助AP EF0004.
+func (k *TextCardKey) CheckSignatureFrom(issuer *rsa.PublicKey) error {
+	return verifySHA256(issuer, k.signed, k.Signature)
 }

@@ -9,8 +9,12 @@ const (
 	CheckTextCertificate     = "text_certificate"      // 入力補助AP EF0004 CV certificate verifies with a configured J-LIS CA key
 	CheckTextSignature       = "text_signature"        // 入力補助AP EF0003 signature verifies and its DF32 is the digest of EF0002
 	CheckChipChallenge       = "chip_challenge"        // the nonce is signed with the key inside the signed card face (DF24)
-	CheckConsistency         = "consistency"           // text and card face agree on birth date and sex
-	CheckValidity            = "validity"              // the card has not expired at the verification time
+	// CheckTextChipChallenge: the nonce is also signed by the 入力補助AP with
+	// the key in its signed EF0007, binding the text AP to the present chip.
+	// Optional: not_checked (no_challenge) does not spoil a valid verdict.
+	CheckTextChipChallenge = "text_chip_challenge"
+	CheckConsistency       = "consistency" // text and card face agree on birth date and sex
+	CheckValidity          = "validity"    // the card has not expired at the verification time
 )
 
 // Check IDs of a signing-certificate verdict ([VerifySigningCert]).

@@ -26,6 +26,7 @@ func testdataFiles(t testing.TB) map[string][]byte {
 		"text_cert.bin":      f.card.Text[0x0004],
 		"text.bin":           f.card.Text[0x0002],
 		"text_integrity.bin": f.card.Text[0x0003],
+		"text_cardkey.bin":   f.card.Text[0x0007],
 		"sign_cert.der":      f.card.JPKI[0x0001],
 		"trust.pem":          keys,
 	}
@@ -68,7 +69,7 @@ func readSeeds(f *testing.F, names ...string) [][]byte {
 
 // TestSeedCorpus: every fuzz target has a non-empty seed corpus.
 func TestSeedCorpus(t *testing.T) {
-	for _, n := range []string{"face_cert.bin", "face.bin", "text_cert.bin", "text.bin", "text_integrity.bin", "sign_cert.der", "trust.pem"} {
+	for _, n := range []string{"face_cert.bin", "face.bin", "text_cert.bin", "text.bin", "text_integrity.bin", "text_cardkey.bin", "sign_cert.der", "trust.pem"} {
 		b, err := os.ReadFile(filepath.Join("testdata", n))
 		if err != nil || len(b) == 0 {
 			t.Errorf("%s: %d bytes, %v", n, len(b), err)

@@ -34,6 +34,14 @@ func TestMain(m *testing.M) {
 	if os.Getenv(asTaimen) == "1" {
 		os.Exit(cli.Run(os.Args[1:], &cli.Env{Stdout: os.Stdout, Stderr: os.Stderr}))
 	}
+	// The subprocesses keep their terminal keys and local audit log here,
+	// not in the real user's config folder.
+	home, err := os.MkdirTemp("", "taimen-e2e-config")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Setenv("XDG_CONFIG_HOME", home)
 	d, err := pcsctest.Start(pcsctest.Options{})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -41,6 +49,7 @@ func TestMain(m *testing.M) {
 	}
 	daemon = d
 	code := m.Run()
+	os.RemoveAll(home)
 	if err := d.Close(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 	}
@@ -59,10 +68,17 @@ func taimen(ctx context.Context, args ...string) *exec.Cmd {
 // simWallet runs `taimen sim wallet --vpcd … --trust-out …` until the test
 // ends and returns the trust file once the phone is on the reader.
 func simWallet(t *testing.T, extra ...string) string {
+	return simulator(t, "wallet", extra...)
+}
+
+// simulator runs `taimen sim KIND --vpcd … --trust-out …` (wallet or
+// mynacard) until the test ends and returns the trust file once the phone
+// or card is on the reader.
+func simulator(t *testing.T, kind string, extra ...string) string {
 	t.Helper()
-	trustFile := filepath.Join(t.TempDir(), "sim-iaca.pem")
+	trustFile := filepath.Join(t.TempDir(), "sim-trust.pem")
 	ctx, cancel := context.WithCancel(context.Background())
-	args := append([]string{"sim", "wallet", "--vpcd", daemon.VPCDAddr(0), "--trust-out", trustFile}, extra...)
+	args := append([]string{"sim", kind, "--vpcd", daemon.VPCDAddr(0), "--trust-out", trustFile}, extra...)
 	cmd := taimen(ctx, args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

@@ -1,6 +1,26 @@
 import { describeRejection, fail, ok, type Result } from './result';
-import type { AppInfo, ReaderState, ReaderStatus } from './types';
-import { parseAppInfo, parseReaderState } from './validate';
+import type {
+  AnchorInfo,
+  AppInfo,
+  CheckState,
+  DemoKind,
+  HistoryRow,
+  PurposeInfo,
+  ReaderState,
+  ReaderStatus,
+  Settings,
+  SettingsResult,
+} from './types';
+import {
+  parseAnchors,
+  parseAppInfo,
+  parseCheckState,
+  parseHistory,
+  parsePurposes,
+  parseReaderState,
+  parseSettings,
+  parseSettingsResult,
+} from './validate';
 import { counterBinding, type CounterBinding } from './wails';
 
 // Typed wrappers over window.go.app.Counter. They never throw and never
@@ -9,13 +29,14 @@ import { counterBinding, type CounterBinding } from './wails';
 async function call<T>(
   method: keyof CounterBinding,
   parse: (v: unknown) => T | null,
+  ...args: unknown[]
 ): Promise<Result<T>> {
   const op = `Counter.${method}`;
-  const fn = counterBinding()?.[method] as (() => Promise<unknown>) | undefined;
+  const fn = counterBinding()?.[method] as ((...a: unknown[]) => Promise<unknown>) | undefined;
   if (typeof fn !== 'function') return fail('no_runtime', op, 'window.go.app.Counter is not available');
   let raw: unknown;
   try {
-    raw = await fn();
+    raw = await fn(...args);
   } catch (reason) {
     return fail('call_failed', op, describeRejection(reason));
   }
@@ -45,4 +66,51 @@ export function uiShown(status: ReaderStatus): void {
   } catch {
     // a throwing binding is as good as an absent one here
   }
+}
+
+/** The purposes the clerk can choose from (built in, plus IT's config file). */
+export function purposes(): Promise<Result<PurposeInfo[]>> {
+  return call('Purposes', parsePurposes);
+}
+
+/** The clerk picked a purpose: Go starts waiting for a tap. */
+export function startCheck(purposeID: string): Promise<Result<CheckState>> {
+  return call('StartCheck', parseCheckState, purposeID);
+}
+
+/** Back to idle; Go wipes everything of the current customer. */
+export function cancel(): Promise<Result<CheckState>> {
+  return call('Cancel', parseCheckState);
+}
+
+/** The 14-digit 照合番号B of a plastic My Number Card. */
+export function submitCodeB(digits: string, allowLastTry: boolean): Promise<Result<CheckState>> {
+  return call('SubmitCodeB', parseCheckState, digits, allowLastTry);
+}
+
+/** The clerk's face comparison; Go writes the audit entry and wipes the result. */
+export function confirm(match: boolean): Promise<Result<CheckState>> {
+  return call('Confirm', parseCheckState, match);
+}
+
+/** Demo mode only: a simulated tap. */
+export function demoTap(kind: DemoKind): Promise<Result<CheckState>> {
+  return call('DemoTap', parseCheckState, kind);
+}
+
+export function settings(): Promise<Result<Settings>> {
+  return call('Settings', parseSettings);
+}
+
+export function saveSettings(s: Settings): Promise<Result<SettingsResult>> {
+  return call('SaveSettings', parseSettingsResult, s);
+}
+
+export function trustAnchors(): Promise<Result<AnchorInfo[]>> {
+  return call('TrustAnchors', parseAnchors);
+}
+
+/** Audit log rows without personal data, newest first. */
+export function history(limit: number): Promise<Result<HistoryRow[]>> {
+  return call('History', parseHistory, limit);
 }

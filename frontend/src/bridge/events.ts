@@ -1,5 +1,5 @@
 import type { EventMap, EventName } from './types';
-import { parseReaderState } from './validate';
+import { parseCheckState, parseReaderState } from './validate';
 import { wailsRuntime } from './wails';
 
 export type Unsubscribe = () => void;
@@ -7,6 +7,7 @@ export type Unsubscribe = () => void;
 /** Payload checks per event; a payload that fails its check is dropped. */
 const parsers: { [K in EventName]: (v: unknown) => EventMap[K] | null } = {
   'reader:state': parseReaderState,
+  'check:state': parseCheckState,
 };
 
 /** Called for payloads that fail their check (default: console.warn). */

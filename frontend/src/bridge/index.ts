@@ -1,13 +1,50 @@
-import { appInfo, readerState } from './counter';
+import {
+  appInfo,
+  cancel,
+  confirm,
+  demoTap,
+  history,
+  purposes,
+  readerState,
+  saveSettings,
+  settings,
+  startCheck,
+  submitCodeB,
+  trustAnchors,
+} from './counter';
 import { on } from './events';
 
 export * from './types';
 export * from './result';
 export { on, offAll, setInvalidPayloadHandler, type Unsubscribe } from './events';
-export { appInfo, readerState, uiShown } from './counter';
-export { parseAppInfo, parseReaderState } from './validate';
+export {
+  appInfo,
+  cancel,
+  confirm,
+  demoTap,
+  history,
+  purposes,
+  readerState,
+  saveSettings,
+  settings,
+  startCheck,
+  submitCodeB,
+  trustAnchors,
+  uiShown,
+} from './counter';
+export {
+  parseAnchors,
+  parseAppInfo,
+  parseCheckState,
+  parseHistory,
+  parsePurposes,
+  parseReaderState,
+  parseResultView,
+  parseSettings,
+  parseSettingsResult,
+} from './validate';
 
-/** What stores need from the Go side; tests pass a fake. */
+/** What the reader and app-info stores need from the Go side; tests pass a fake. */
 export interface Bridge {
   readerState: typeof readerState;
   appInfo: typeof appInfo;
@@ -15,3 +52,16 @@ export interface Bridge {
 }
 
 export const wailsBridge: Bridge = { readerState, appInfo, on };
+
+/** What the check store needs: the flow's calls and the check:state event. */
+export interface CheckBridge {
+  on: typeof on;
+  purposes: typeof purposes;
+  startCheck: typeof startCheck;
+  cancel: typeof cancel;
+  submitCodeB: typeof submitCodeB;
+  confirm: typeof confirm;
+  demoTap: typeof demoTap;
+}
+
+export const wailsCheckBridge: CheckBridge = { on, purposes, startCheck, cancel, submitCodeB, confirm, demoTap };

@@ -8,6 +8,16 @@ export interface CounterBinding {
   AppInfo(): Promise<unknown>;
   /** Tells Go which reader state the screen now shows (logged; used by the smoke test). */
   UIShown(status: string): Promise<unknown>;
+  Purposes(): Promise<unknown>;
+  StartCheck(purposeID: string): Promise<unknown>;
+  Cancel(): Promise<unknown>;
+  SubmitCodeB(digits: string, allowLastTry: boolean): Promise<unknown>;
+  Confirm(match: boolean): Promise<unknown>;
+  DemoTap(kind: string): Promise<unknown>;
+  Settings(): Promise<unknown>;
+  SaveSettings(s: unknown): Promise<unknown>;
+  TrustAnchors(): Promise<unknown>;
+  History(limit: number): Promise<unknown>;
 }
 
 /** The subset of window.runtime this app uses (Wails v2 runtime.js). */

@@ -263,6 +263,7 @@ var (
 type SignCertOptions struct {
 	NotBefore, NotAfter time.Time // zero = LeafFrom, LeafTo
 	CriticalSAN         bool      // mark the SAN critical
+	NoSAN               bool      // leave the SAN out
 	// Attributes replaces the SAN otherNames (OID string → UTF-8 value);
 	// nil = the holder's four attributes and the two substitution fields.
 	Attributes map[string]string
@@ -338,9 +339,11 @@ func (c *Card) SignCert(pki *PKI, o SignCertOptions) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return leafCert(o.Issuer, &o.Key.PublicKey, "sign "+c.CodeB, o.NotBefore, o.NotAfter,
-		o.KeyUsage, oidSignClass,
-		[]pkix.Extension{{Id: oidSAN, Critical: o.CriticalSAN, Value: san}})
+	ext := []pkix.Extension{{Id: oidSAN, Critical: o.CriticalSAN, Value: san}}
+	if o.NoSAN {
+		ext = nil
+	}
+	return leafCert(o.Issuer, &o.Key.PublicKey, "sign "+c.CodeB, o.NotBefore, o.NotAfter, o.KeyUsage, oidSignClass, ext)
 }
 
 func leafCert(iss *Root, pub *rsa.PublicKey, label string, from, to time.Time, ku x509.KeyUsage, policy asn1.ObjectIdentifier, ext []pkix.Extension) ([]byte, error) {
@@ -388,9 +391,14 @@ func (c *Card) mintJPKI(pki *PKI, seed string) error {
 }
 
 // Input is what a 照合番号B read of this card gives the verifier, with the
-// 券面AP challenge answered for nonce. The My Number files are not in it.
+// 券面AP and 入力補助AP challenges answered for nonce. The My Number files
+// are not in it.
 func (c *Card) Input(nonce []byte) (*myna.Input, error) {
 	sig, err := SignNonce(c.VisualKey, nonce)
+	if err != nil {
+		return nil, err
+	}
+	textSig, err := SignNonce(c.TextKey, nonce)
 	if err != nil {
 		return nil, err
 	}
@@ -402,6 +410,9 @@ func (c *Card) Input(nonce []byte) (*myna.Input, error) {
 		TextIntegrity:      clone(c.Text[0x0003]),
 		Nonce:              clone(nonce),
 		ChallengeSignature: sig,
+
+		TextCardKey:            clone(c.Text[0x0007]),
+		TextChallengeSignature: textSig,
 	}, nil
 }
 

@@ -1,0 +1,113 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"os"
+	"os/user"
+	"path/filepath"
+
+	"taimen/app/audit"
+)
+
+// auditSink writes one entry per finished check: to a SQLite log, or — for
+// a postgres:// DSN — to the terminal's own SQLite log, forwarded to the
+// central store at once (store-and-forward: if the central store is down,
+// the entry is kept locally and forwarded by the next check).
+type auditSink struct {
+	log     *audit.Log
+	central *audit.Central
+	keys    *audit.TerminalKeys
+}
+
+// taimenConfigDir is the terminal's own folder (keys, local log, trust).
+func taimenConfigDir() string {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		dir = "."
+	}
+	return filepath.Join(dir, "taimen")
+}
+
+// openAuditSink opens the log named by dsn with the terminal's keys
+// (created on first use, 0600, in the config folder).
+func openAuditSink(ctx context.Context, dsn string) (*auditSink, error) {
+	dir := taimenConfigDir()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
+	}
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "terminal"
+	}
+	keys, err := audit.LoadOrCreateKeys(filepath.Join(dir, "terminal-key.json"), host, rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	s := &auditSink{keys: keys}
+	path := dsn
+	if audit.IsPostgres(dsn) {
+		path = filepath.Join(dir, "audit.sqlite")
+		if s.central, err = audit.OpenCentral(ctx, dsn); err != nil {
+			return nil, err
+		}
+	}
+	if s.log, err = audit.Open(ctx, path, audit.Options{Keys: keys}); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// secret is the terminal's HMAC secret for subject keys.
+func (s *auditSink) secret() []byte { return s.keys.Secret }
+
+// auditRef tells where a check was recorded.
+type auditRef struct {
+	Seq        uint64 `json:"seq"`
+	Terminal   string `json:"terminal"`
+	Forwarded  *bool  `json:"forwarded,omitempty"` // set with a central store
+	forwardErr error
+}
+
+// record appends the record durably and forwards it when there is a
+// central store. A forwarding failure leaves the entry safe in the local
+// log, to be forwarded with the next one.
+func (s *auditSink) record(ctx context.Context, rec audit.Record) (*auditRef, error) {
+	e, err := s.log.Append(ctx, rec)
+	if err != nil {
+		return nil, err
+	}
+	ref := &auditRef{Seq: e.Seq, Terminal: s.log.TerminalID()}
+	if s.central != nil {
+		_, ref.forwardErr = (&audit.Forwarder{Log: s.log, Central: s.central}).Step(ctx)
+		ok := ref.forwardErr == nil
+		ref.Forwarded = &ok
+	}
+	return ref, nil
+}
+
+// warnForward says on stderr when an entry could not be forwarded yet.
+func warnForward(env *Env, r *auditRef) {
+	if r != nil && r.forwardErr != nil {
+		fmt.Fprintf(env.Stderr, "taimen: audit entry %d kept locally; forwarding failed: %v\n", r.Seq, r.forwardErr)
+	}
+}
+
+func (s *auditSink) Close() {
+	if s.log != nil {
+		s.log.Close()
+	}
+	if s.central != nil {
+		s.central.Close()
+	}
+}
+
+// operator names who ran the check: the OS user of the CLI.
+func operator() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	return "unknown"
+}
