@@ -7,31 +7,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"taimen/internal/testvec"
 )
 
 // annexD returns the path of a public Annex D vector in ../shared (beside
 // the repository root); tests read vectors there and never copy them.
 func annexD(t *testing.T, name string) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("repository root not found")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "vectors", "iso18013-5-annexD", name)
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("vector %s: %v", name, err)
-	}
-	return p
+	return testvec.Path(t, "iso18013-5-annexD", name)
 }
 
 func runCLI(t *testing.T, args ...string) (int, string, string) {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"taimen/internal/testvec"
 	"taimen/reader"
 )
 
@@ -19,21 +20,7 @@ import (
 // and stay outside the repository.
 func vectorDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	return filepath.Join(dir, "..", "shared", "vectors", "nfc-handover")
+	return testvec.Path(t, "nfc-handover")
 }
 
 func readVector(t testing.TB, wallet, name string) []byte {

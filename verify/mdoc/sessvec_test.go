@@ -25,6 +25,7 @@ import (
 
 	"github.com/fxamacker/cbor/v2"
 
+	"taimen/internal/testvec"
 	"taimen/verify"
 )
 
@@ -32,20 +33,7 @@ import (
 // repository root (the directory holding go.mod).
 func sessVectorDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "vectors", "iso18013-5-annexD")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
+	return testvec.Path(t, "iso18013-5-annexD")
 }
 
 // sessVec reads an Annex D vector file; .hex files are decoded.

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"taimen/internal/testvec"
 	"taimen/verify/trust"
 )
 
@@ -16,20 +17,7 @@ import (
 // root (the directory holding go.mod).
 func respVectorDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "vectors", "iso18013-5-annexD")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
+	return testvec.Path(t, "iso18013-5-annexD")
 }
 
 func respVector(t testing.TB, name string) []byte {

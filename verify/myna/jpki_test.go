@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"crypto/x509"
 	"encoding/asn1"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"taimen/internal/testvec"
 	"taimen/verify"
 	"taimen/verify/myna"
 	"taimen/verify/myna/mynatest"
@@ -20,20 +20,7 @@ import (
 // holding go.mod).
 func sharedDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = parent
-	}
+	return filepath.Dir(testvec.Path(t))
 }
 
 // TestRealJPKIRoots parses the published J-LIS roots (both purposes, 2015

@@ -5,26 +5,15 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"taimen/internal/testvec"
 )
 
 // sharedDir finds ../shared next to the repository root (the folder that
 // holds go.mod).
 func sharedDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the working directory")
-		}
-		dir = parent
-	}
+	return filepath.Dir(testvec.Path(t))
 }
 
 func annexD(t testing.TB, name string) string {
