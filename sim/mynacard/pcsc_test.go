@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -32,19 +31,7 @@ var daemon *pcsctest.Daemon
 
 // One private pcscd with a vpcd reader for the whole test binary
 // (libpcsclite reads the socket path once per process).
-func TestMain(m *testing.M) {
-	d, err := pcsctest.Start(pcsctest.Options{})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	daemon = d
-	code := m.Run()
-	if err := d.Close(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { pcsctest.Main(m, &daemon) }
 
 var (
 	pkiOnce  sync.Once

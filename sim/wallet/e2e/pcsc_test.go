@@ -3,8 +3,6 @@ package e2e
 import (
 	"context"
 	"errors"
-	"fmt"
-	"os"
 	"testing"
 	"time"
 
@@ -24,19 +22,7 @@ const bound = 15 * time.Second
 
 var daemon *pcsctest.Daemon
 
-func TestMain(m *testing.M) {
-	d, err := pcsctest.Start(pcsctest.Options{})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	daemon = d
-	code := m.Run()
-	if err := d.Close(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { pcsctest.Main(m, &daemon) }
 
 // insert runs the wallet as the virtual card in slot 0 and waits until
 // pcscd reports it present.
