@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"errors"
 	"testing"
 	"time"
 
@@ -10,6 +9,7 @@ import (
 	"taimen/reader/nfc"
 	"taimen/reader/pcsc"
 	"taimen/reader/pcsc/pcsctest"
+	"taimen/reader/transport"
 	"taimen/sim/vicc"
 	"taimen/sim/wallet"
 	"taimen/verify/mdoc"
@@ -67,41 +67,6 @@ func waitPresent(t *testing.T, name string, present bool) {
 	default:
 		t.Fatalf("%s never had card present = %v: %v\n%s", name, present, err, daemon.Log())
 	}
-}
-
-func do53(v []byte) []byte {
-	n := len(v)
-	switch {
-	case n < 0x80:
-		return append([]byte{0x53, byte(n)}, v...)
-	case n <= 0xFF:
-		return append([]byte{0x53, 0x81, byte(n)}, v...)
-	case n <= 0xFFFF:
-		return append([]byte{0x53, 0x82, byte(n >> 8), byte(n)}, v...)
-	}
-	return append([]byte{0x53, 0x83, byte(n >> 16), byte(n >> 8), byte(n)}, v...)
-}
-
-func undo53(b []byte) ([]byte, error) {
-	if len(b) < 2 || b[0] != 0x53 {
-		return nil, errors.New("not a do'53'")
-	}
-	l, h := int(b[1]), 2
-	if l > 0x80 {
-		k := l - 0x80
-		if k > 3 || len(b) < 2+k {
-			return nil, errors.New("bad do'53' length")
-		}
-		l = 0
-		for _, c := range b[2 : 2+k] {
-			l = l<<8 | int(c)
-		}
-		h += k
-	}
-	if len(b)-h != l {
-		return nil, errors.New("do'53' length mismatch")
-	}
-	return b[h:], nil
 }
 
 // TestStaticEngagementAndNFCTransfer: a tap on a real pcscd, static
@@ -174,11 +139,15 @@ func TestStaticEngagementAndNFCTransfer(t *testing.T) {
 			if err != nil || !r.OK() {
 				t.Fatalf("select mdoc: %v %04x", err, r.SW)
 			}
-			r, err = conn.Transmit(ctx, reader.Command{INS: 0xC3, Data: do53(se), Ne: tt.ne})
+			env, err := transport.AppendDO53(nil, se)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err = conn.Transmit(ctx, reader.Command{INS: 0xC3, Data: env, Ne: tt.ne})
 			if err != nil || !r.OK() {
 				t.Fatalf("envelope: %v %04x", err, r.SW)
 			}
-			sd, err := undo53(r.Data)
+			sd, err := transport.ParseDO53(r.Data)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -202,7 +171,11 @@ func TestStaticEngagementAndNFCTransfer(t *testing.T) {
 				t.Fatalf("elements %v", els)
 			}
 			// End the session.
-			r, err = conn.Transmit(ctx, reader.Command{INS: 0xC3, Data: do53(rs.Terminate()), Ne: 256})
+			term, err := transport.AppendDO53(nil, rs.Terminate())
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err = conn.Transmit(ctx, reader.Command{INS: 0xC3, Data: term, Ne: 256})
 			if err != nil || !r.OK() {
 				t.Fatalf("termination: %v %04x", err, r.SW)
 			}
