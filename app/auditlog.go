@@ -7,24 +7,28 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/user"
 	"path/filepath"
 	"time"
 
 	"taimen/app/audit"
 	"taimen/app/purpose"
-	"taimen/verify"
+	"taimen/app/session"
+	"taimen/verify/mdoc"
 )
 
 // AuditLog is the Auditor of the desktop app: the terminal's hash-chained
 // SQLite audit log of app/audit.
 type AuditLog struct {
-	log    *audit.Log
-	path   string
-	secret []byte
+	log      *audit.Log
+	path     string
+	secret   []byte
+	operator string
 }
 
-// OpenAuditLog opens (or creates) dir/audit.db with the terminal keys in
-// dir/audit-keys.json (created 0600 on first use). rand makes the keys;
+// OpenAuditLog opens (or creates) the terminal's log dir/audit.sqlite with
+// its keys in dir/terminal-key.json (created 0600 on first use): the same
+// files `taimen tap --db` uses, so the app and the CLI keep one chain. rand makes the keys;
 // nil means crypto/rand.
 func OpenAuditLog(ctx context.Context, dir string, rand io.Reader) (*AuditLog, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -35,61 +39,61 @@ func OpenAuditLog(ctx context.Context, dir string, rand io.Reader) (*AuditLog, e
 	}
 	host, err := os.Hostname()
 	if err != nil || host == "" {
-		host = "taimen"
+		host = "terminal"
 	}
-	keys, err := audit.LoadOrCreateKeys(filepath.Join(dir, "audit-keys.json"), host, rand)
+	keys, err := audit.LoadOrCreateKeys(filepath.Join(dir, "terminal-key.json"), host, rand)
 	if err != nil {
 		return nil, err
 	}
-	path := filepath.Join(dir, "audit.db")
+	path := filepath.Join(dir, "audit.sqlite")
 	l, err := audit.Open(ctx, path, audit.Options{Keys: keys})
 	if err != nil {
 		return nil, err
 	}
-	return &AuditLog{log: l, path: path, secret: keys.Secret}, nil
+	op := "unknown"
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		op = u.Username // the signed-in clerk, as the CLI records it
+	}
+	return &AuditLog{log: l, path: path, secret: keys.Secret, operator: op}, nil
 }
 
 // Close closes the database.
 func (a *AuditLog) Close() error { return a.log.Close() }
 
-// Record appends the entry of one check. Values are kept only where the
-// purpose retains them and the request said so (audit.NewMdocRecord). A
-// declined check has no verdict: it is written without documents and with
-// verdict not_checked.
+// Record appends the entry of one check through the records of
+// app/session (the same entries `taimen tap --db` writes): values are kept
+// only where the purpose retains them and the customer agreed
+// (intent_to_retain; nothing on screen for the card yet).
 func (a *AuditLog) Record(ctx context.Context, r AuditRecord) error {
-	pol := auditPolicy(r.Purpose)
-	var rec audit.Record
+	conf := auditConfirmation(r.Confirmed)
+	var (
+		rec audit.Record
+		err error
+	)
 	switch {
 	case r.Card != nil:
-		checks := make([]audit.CheckRecord, 0, len(r.Card.Checks))
-		for _, c := range r.Card.Checks {
-			checks = append(checks, audit.CheckRecord{ID: c.ID, Status: string(c.Status), Code: c.Code})
-		}
-		rec = audit.Record{
-			Purpose: audit.Purpose{ID: pol.ID, LegalBasis: pol.LegalBasis}, Checks: []audit.CheckRecord{},
-			Documents: []audit.Document{{DocType: DocTypeMyNumberCard, Issuer: audit.Issuer{Country: "JP", Authority: "J-LIS"},
-				Requested: []audit.Requested{}, Disclosed: []audit.ElementRef{}, Checks: checks, Status: string(r.Card.Status)}},
-			Verdict: string(r.Card.Status), Confirmation: auditConfirmation(r.Confirmed),
-		}
-	case r.Outcome != nil && r.Outcome.Result != nil && r.Overall != overallDeclined:
-		var err error
-		rec, err = audit.NewMdocRecord(audit.MdocCheck{
-			Result: r.Outcome.Result, Requested: r.Outcome.Request, Policy: pol,
-			Retention: audit.RetentionFromRequest(r.Outcome.Request), Confirmation: auditConfirmation(r.Confirmed),
-			SubjectSecret: a.secret,
-		})
-		if err != nil {
-			return err
-		}
+		shown := session.CardElements(r.Purpose, r.Card.Person, r.Time)
+		rec, err = session.CardRecord(&session.CardOutcome{Result: r.Card}, r.Purpose, shown, nil, a.operator, conf)
+	case r.Outcome != nil && r.Overall != overallDeclined:
+		rec, err = session.PhoneRecord(r.Outcome, r.Purpose, phoneDocTypes, a.operator, conf, a.secret)
 	default:
-		rec = audit.Record{
-			Purpose: audit.Purpose{ID: pol.ID, LegalBasis: pol.LegalBasis}, Checks: []audit.CheckRecord{},
-			Documents: []audit.Document{}, Verdict: string(verify.StatusNotChecked), Confirmation: audit.ConfirmNotConfirmed,
+		// Declined: the entry records the request only.
+		var req []mdoc.DocRequestSpec
+		if r.Outcome != nil {
+			req = r.Outcome.Request
 		}
+		rec, err = session.PhoneRecord(&session.Outcome{Kind: session.Declined, Request: req}, r.Purpose, phoneDocTypes, a.operator, audit.ConfirmNotConfirmed, a.secret)
 	}
-	_, err := a.log.Append(ctx, rec)
+	if err != nil {
+		return err
+	}
+	_, err = a.log.Append(ctx, rec)
 	return err
 }
+
+// phoneDocTypes are the document types a phone check requests
+// (session.PhoneOptions' default).
+var phoneDocTypes = []string{purpose.DocTypeMDL, purpose.DocTypeMNC}
 
 // History reads the newest entries through the audit export, keeping only
 // facts: the decoder has no field for retained values, so they are skipped.
@@ -121,14 +125,16 @@ func (a *AuditLog) History(ctx context.Context, limit int) ([]HistoryRow, error)
 		}
 		row := HistoryRow{Time: e.Time.UTC().Format(time.RFC3339), Purpose: e.Purpose.ID, Source: "phone",
 			Overall: e.Verdict, Confirmed: historyConfirmation(e.Confirmation), Checks: []CheckView{}}
-		if len(e.Documents) == 0 && e.Verdict == string(verify.StatusNotChecked) {
-			row.Overall = overallDeclined
+		for _, c := range e.Checks {
+			if c.ID == "consent" && c.Code == overallDeclined { // session.PhoneRecord of a decline
+				row.Overall = overallDeclined
+			}
 		}
 		checks := e.Checks
 		if len(e.Documents) > 0 {
 			row.DocType, checks = e.Documents[0].DocType, e.Documents[0].Checks
 		}
-		if row.DocType == DocTypeMyNumberCard {
+		if row.DocType == purpose.DocTypeCard {
 			row.Source = "card"
 		}
 		for _, c := range checks {
@@ -149,20 +155,6 @@ func (a *AuditLog) History(ctx context.Context, limit int) ([]HistoryRow, error)
 type historyDocument struct {
 	DocType string              `json:"docType"`
 	Checks  []audit.CheckRecord `json:"checks"`
-}
-
-// auditPolicy is the audit side of a purpose: each retained element of
-// each document type, kept for the purpose's retention period.
-func auditPolicy(p purpose.Purpose) audit.Policy {
-	pol := audit.Policy{ID: p.ID, LegalBasis: p.LegalBasis.JA, Retain: map[audit.ElementRef]time.Duration{}}
-	for _, dt := range []string{purpose.DocTypeMDL, purpose.DocTypeMNC} {
-		for _, e := range p.Elements(dt) {
-			if p.Retains(dt, e) {
-				pol.Retain[audit.ElementRef{Namespace: e.Namespace, Element: e.Element}] = time.Duration(p.Retention)
-			}
-		}
-	}
-	return pol
 }
 
 func auditConfirmation(c string) audit.Confirmation {

@@ -41,7 +41,19 @@ func TestAuditLogFlow(t *testing.T) {
 	decline = true
 	run(purpose.Rental, "mdl", true)
 
-	rows := h.c.History(10)
+	// The plastic card, confirmed.
+	n := len(h.rec.all())
+	h.c.StartCheck(purpose.AccountOpening)
+	h.c.DemoTap("card")
+	_, i := h.rec.waitPhase(t, n, PhaseCodeB)
+	h.c.SubmitCodeB(demoCodeB(t), false)
+	h.rec.waitPhase(t, i, PhaseResult)
+	h.c.Confirm(true)
+	if rows := h.c.History(1); len(rows) != 1 || rows[0].Source != "card" || rows[0].DocType != purpose.DocTypeCard || rows[0].Overall != "valid" || rows[0].Confirmed != ConfirmedMatch {
+		t.Fatalf("card row %+v", rows)
+	}
+
+	rows := h.c.History(10)[1:]
 	if len(rows) != 3 {
 		t.Fatalf("%d rows: %+v", len(rows), rows)
 	}
@@ -64,9 +76,6 @@ func TestAuditLogFlow(t *testing.T) {
 		if strings.Contains(string(js), n) {
 			t.Fatalf("history shows %q", n)
 		}
-	}
-	if got := h.c.History(1); len(got) != 1 || got[0].Purpose != purpose.Rental {
-		t.Fatalf("History(1) = %+v", got)
 	}
 
 	// The entries chain and the account opening retained its values (the

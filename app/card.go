@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"taimen/app/purpose"
+	"taimen/app/session"
 	"taimen/reader"
 	rmyna "taimen/reader/myna"
 	"taimen/sim/mynacard"
@@ -16,12 +17,9 @@ import (
 	"taimen/verify/myna/mynatest"
 )
 
-// DocTypeMyNumberCard is the ResultView docType of the plastic card.
-const DocTypeMyNumberCard = "jp.mynumbercard"
-
 // codeBRequest is the clerk's 照合番号B for the card on the reader.
 type codeBRequest struct {
-	code      rmyna.CodeB
+	digits    string
 	allowLast bool
 }
 
@@ -62,33 +60,29 @@ func (c *Counter) runCard(ctx context.Context, gen uint64, card reader.Card, key
 			return
 		case req = <-ch:
 		}
-		read, err := rmyna.ReadFace(ctx, card, req.code, rmyna.Options{AllowLastTry: req.allowLast, Rand: c.cfg.rand})
+		out, err := session.RunCard(ctx, card, session.CardOptions{
+			CodeB: req.digits, AllowLastTry: req.allowLast, CAKeys: keys, Now: c.cfg.clock.Now, Rand: c.cfg.rand,
+		})
 		var low *rmyna.ErrRetriesLow
 		var left *reader.RetriesError
 		switch {
 		case errors.As(err, &low):
-			if !c.enterCodeB(gen, ch, &low.Left, "retries_low") {
+			if !c.enterCodeB(gen, ch, &low.Left, CodeRetriesLow) {
 				return
 			}
 			continue
 		case errors.Is(err, rmyna.ErrWrongSecret) && errors.As(err, &left) && left.Left > 0:
-			if !c.enterCodeB(gen, ch, &left.Left, "wrong_code_b") {
+			if !c.enterCodeB(gen, ch, &left.Left, CodeWrongCodeB) {
 				return
 			}
 			continue
 		case errors.Is(err, rmyna.ErrWrongSecret):
 			err = rmyna.ErrBlocked // the last try was spent
 		}
-		if err != nil {
-			c.finishCard(ctx, gen, nil, err)
-			return
+		var res *vmyna.Result
+		if out != nil {
+			res = out.Result
 		}
-		res, err := vmyna.VerifyCard(&vmyna.Input{
-			CardFaceCert: read.Face.Cert, CardFace: read.Face.Face,
-			TextCert: read.Text.Cert, Text: read.Text.Basic, TextIntegrity: read.Text.Integrity,
-			Nonce: read.Challenge.Nonce, ChallengeSignature: read.Challenge.Signature,
-		}, keys, c.cfg.clock.Now())
-		wipeFaceRead(read) // the verdict holds its own copies
 		c.finishCard(ctx, gen, res, err)
 		return
 	}
@@ -128,12 +122,11 @@ func (c *Counter) SubmitCodeB(digits string, allowLastTry bool) CheckState {
 	if f.phase != PhaseCodeB || f.codeB == nil {
 		return c.rejectLocked(CodeBusy)
 	}
-	code, err := rmyna.ParseCodeB(digits)
-	if err != nil {
+	if _, err := rmyna.ParseCodeB(digits); err != nil {
 		return c.rejectLocked(CodeBadCodeB)
 	}
 	select {
-	case f.codeB <- codeBRequest{code: code, allowLast: allowLastTry}:
+	case f.codeB <- codeBRequest{digits: digits, allowLast: allowLastTry}:
 	default:
 		return c.rejectLocked(CodeBusy)
 	}
@@ -173,13 +166,11 @@ func (c *Counter) finishCard(ctx context.Context, gen uint64, res *vmyna.Result,
 	c.scheduleTickLocked()
 }
 
-// jst: the card's dates are Japanese calendar days.
-var jst = time.FixedZone("JST", 9*60*60)
-
-// buildCardView shows the purpose's attributes from the verified records
-// (verify/myna fills Person only from records whose signature verified).
+// buildCardView shows what the purpose may show of the card
+// (session.CardElements, filled only from records whose signature
+// verified), in the purpose's order.
 func buildCardView(p purpose.Purpose, res *vmyna.Result, now time.Time) *ResultView {
-	v := &ResultView{DocType: DocTypeMyNumberCard, Issuer: IssuerView{Country: "JP", Name: "J-LIS"},
+	v := &ResultView{DocType: purpose.DocTypeCard, Issuer: IssuerView{Country: "JP", Name: "J-LIS"},
 		Attributes: []AttributeView{}, Checks: []CheckView{}, Warnings: []string{}}
 	v.Overall = string(res.Status)
 	if res.Status != verify.StatusValid && res.Status != verify.StatusInvalid {
@@ -194,56 +185,25 @@ func buildCardView(p purpose.Purpose, res *vmyna.Result, now time.Time) *ResultV
 	for _, w := range res.Warnings {
 		v.addWarning(w)
 	}
-	per := res.Person
-	add := func(k, val string) {
-		if val != "" {
-			v.Attributes = append(v.Attributes, AttributeView{Key: k, Value: val})
-		}
-	}
-	for _, a := range p.Attributes {
-		switch a {
-		case purpose.Name:
-			add("name", per.Name)
-		case purpose.Address:
-			add("address", per.Address)
-		case purpose.BirthDate:
-			add("birth_date", per.BirthDate)
-		case purpose.Sex:
-			add("sex", map[vmyna.Sex]string{vmyna.SexMale: "男", vmyna.SexFemale: "女"}[per.Sex])
-		case purpose.AgeOver:
-			if over, ok := ageOver(per.BirthDate, p.AgeOver, now); ok {
-				add("age_over_"+strconv.Itoa(p.AgeOver), strconv.FormatBool(over))
+	els := session.CardElements(p, res.Person, now)
+	for _, e := range p.Elements(purpose.DocTypeCard) {
+		switch val := els[e.Element].(type) {
+		case *vmyna.Image:
+			if len(val.Bytes) > 0 {
+				v.Portrait = &PortraitView{MediaType: val.MediaType, DataURL: dataURL(val.MediaType, val.Bytes)}
 			}
-		case purpose.Portrait:
-			if per.Photo != nil && len(per.Photo.Bytes) > 0 {
-				v.Portrait = &PortraitView{MediaType: per.Photo.MediaType, DataURL: dataURL(per.Photo.MediaType, per.Photo.Bytes)}
+		case bool:
+			v.Attributes = append(v.Attributes, AttributeView{Key: e.Element, Value: strconv.FormatBool(val)})
+		case string:
+			if e.Element == string(purpose.Sex) {
+				val = map[string]string{string(vmyna.SexMale): "男", string(vmyna.SexFemale): "女"}[val]
+			}
+			if val != "" {
+				v.Attributes = append(v.Attributes, AttributeView{Key: e.Element, Value: val})
 			}
 		}
 	}
 	return v
-}
-
-// ageOver derives age_over_NN from the signed birth date on today's date
-// in Japan (the card carries no age statement of its own).
-func ageOver(birth string, years int, now time.Time) (bool, bool) {
-	b, err := time.Parse(time.DateOnly, birth)
-	if err != nil || years <= 0 {
-		return false, false
-	}
-	today := now.In(jst)
-	n := time.Date(b.Year()+years, b.Month(), b.Day(), 0, 0, 0, 0, jst)
-	return !today.Before(n), true
-}
-
-func wipeFaceRead(r *rmyna.FaceRead) {
-	if r == nil {
-		return
-	}
-	for _, b := range [][]byte{r.Text.Basic, r.Text.Integrity, r.Text.Cert, r.Text.CardKey, r.Face.Face, r.Face.Info, r.Face.Cert,
-		r.Challenge.Nonce, r.Challenge.Signed, r.Challenge.Signature} {
-		clear(b)
-	}
-	*r = rmyna.FaceRead{}
 }
 
 // wipeCard overwrites the images of a card verdict and drops its values.
@@ -284,14 +244,27 @@ var demoMynaOnce = sync.OnceValues(func() (*demoMyna, error) {
 	return &demoMyna{card: tc, keys: keys}, nil
 })
 
-// DemoCodeB is the 照合番号B of the demo card (the demo screen shows it,
-// as the card face would).
-func DemoCodeB() (string, error) {
+// demoCardCodeB is the 照合番号B of the demo card.
+func demoCardCodeB() (string, error) {
 	d, err := demoMynaOnce()
 	if err != nil {
 		return "", err
 	}
 	return d.card.CodeB, nil
+}
+
+// DemoCodeB returns the 照合番号B of the demo mode's simulated card, which
+// the demo screen shows as the card face would; "" outside demo mode.
+func (c *Counter) DemoCodeB() string {
+	if c.cfg.demoSrc == nil {
+		return ""
+	}
+	code, err := demoCardCodeB()
+	if err != nil {
+		c.log.Error("demo card", "err", err)
+		return ""
+	}
+	return code
 }
 
 // newDemoCard returns a fresh simulated card (full tries) as a reader.Card.

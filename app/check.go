@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"io"
 	"sync/atomic"
 	"time"
@@ -385,10 +386,6 @@ func (c *Counter) tapLocked(name string) {
 	case PhaseWaiting, PhaseError:
 	case PhaseResult:
 		c.endCustomerLocked(ConfirmedNone)
-	case PhaseIdle:
-		c.log.Info("tap ignored", "phase", f.phase)
-		c.demoRemove()
-		return
 	default:
 		c.log.Info("tap ignored", "phase", f.phase)
 		return
@@ -406,6 +403,7 @@ func (c *Counter) tapLocked(name string) {
 	gen := f.gen
 	ctx, cancel := context.WithCancelCause(f.base)
 	f.cancel, f.reader, f.source = cancel, name, "phone"
+	f.errCode, f.tries, f.codeB = "", nil, nil
 	c.setPhaseLocked(PhaseEngaging)
 	c.runs.Add(1)
 	go c.runTap(ctx, gen, name, p, store, jlis)
@@ -477,6 +475,10 @@ func (c *Counter) finish(ctx context.Context, gen uint64, out *session.Outcome, 
 	f.cancel = nil
 	if err != nil {
 		wipeOutcome(out)
+		// The step is a protocol word ("engage", "response"), never data.
+		if se := (*session.Error)(nil); errors.As(err, &se) {
+			c.log.Info("phone check stopped", "step", se.Step)
+		}
 		c.failLocked(errorCode(ctx, err))
 		return
 	}
@@ -626,12 +628,10 @@ func (c *Counter) snapshotLocked() CheckState {
 	return st
 }
 
-// demoRemove takes the simulated phone away after a demo check.
-func (c *Counter) demoRemove() {
-	if c.cfg.demoSrc != nil {
-		c.cfg.demoSrc.SetPresent(false)
-	}
-}
+// shutdownWait bounds how long Shutdown waits for a cancelled check: an
+// APDU already on the wire (a phone holding its answer for consent) ends
+// only with the reader's own timeout.
+const shutdownWait = 3 * time.Second
 
 // shutdownCheck stops a running check and wipes the flow.
 func (c *Counter) shutdownCheck() {
@@ -639,7 +639,13 @@ func (c *Counter) shutdownCheck() {
 	c.endCustomerLocked(ConfirmedNone)
 	c.flow.phase = PhaseIdle
 	c.fmu.Unlock()
-	c.runs.Wait()
+	done := make(chan struct{})
+	go func() { c.runs.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(shutdownWait):
+		c.log.Warn("a cancelled check is still waiting for the card")
+	}
 }
 
 // --- progress ------------------------------------------------------------

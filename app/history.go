@@ -59,7 +59,7 @@ func historyRow(r AuditRecord) HistoryRow {
 		Overall: r.Overall, Confirmed: r.Confirmed, Checks: []CheckView{},
 	}
 	if r.Card != nil {
-		row.DocType = DocTypeMyNumberCard
+		row.DocType = purpose.DocTypeCard
 		for _, c := range r.Card.Checks {
 			row.Checks = append(row.Checks, CheckView{ID: c.ID, Status: string(c.Status), Code: c.Code})
 		}
@@ -89,12 +89,12 @@ func (m *MemoryAuditor) Record(_ context.Context, r AuditRecord) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.rows = append(m.rows, row)
-	max := m.Max
-	if max <= 0 {
-		max = 1000
+	keep := m.Max
+	if keep <= 0 {
+		keep = 1000
 	}
-	if len(m.rows) > max {
-		m.rows = slices.Delete(m.rows, 0, len(m.rows)-max)
+	if len(m.rows) > keep {
+		m.rows = slices.Delete(m.rows, 0, len(m.rows)-keep)
 	}
 	return nil
 }
