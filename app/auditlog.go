@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	crand "crypto/rand"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -95,35 +94,16 @@ func (a *AuditLog) Record(ctx context.Context, r AuditRecord) error {
 // (session.PhoneOptions' default).
 var phoneDocTypes = []string{purpose.DocTypeMDL, purpose.DocTypeMNC}
 
-// History reads the newest entries through the audit export, keeping only
-// facts: the decoder has no field for retained values, so they are skipped.
+// History lists the newest entries, newest first: facts only (an entry
+// holds commitments to retained values, never the values).
 func (a *AuditLog) History(ctx context.Context, limit int) ([]HistoryRow, error) {
-	st, err := audit.OpenStore(ctx, a.path)
+	entries, err := a.log.Recent(ctx, limit)
 	if err != nil {
 		return nil, err
 	}
-	defer st.Close()
-	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(st.Export(ctx, pw, audit.ExportOptions{Format: audit.FormatJSON})) }()
-	defer pr.Close()
-	dec := json.NewDecoder(pr)
-	if _, err := dec.Token(); err != nil { // [
-		return nil, fmt.Errorf("audit history: %w", err)
-	}
-	var ring []HistoryRow
-	for dec.More() {
-		var e struct {
-			Time         time.Time           `json:"time"` // RFC 3339, as audit.Millis writes it
-			Purpose      audit.Purpose       `json:"purpose"`
-			Verdict      string              `json:"verdict"`
-			Confirmation audit.Confirmation  `json:"confirmation"`
-			Documents    []historyDocument   `json:"documents"`
-			Checks       []audit.CheckRecord `json:"checks"`
-		}
-		if err := dec.Decode(&e); err != nil {
-			return nil, fmt.Errorf("audit history: %w", err)
-		}
-		row := HistoryRow{Time: e.Time.UTC().Format(time.RFC3339), Purpose: e.Purpose.ID, Source: "phone",
+	out := make([]HistoryRow, 0, len(entries))
+	for _, e := range entries {
+		row := HistoryRow{Time: e.Time.Time().Format(time.RFC3339), Purpose: e.Purpose.ID, Source: "phone",
 			Overall: e.Verdict, Confirmed: historyConfirmation(e.Confirmation), Checks: []CheckView{}}
 		for _, c := range e.Checks {
 			if c.ID == "consent" && c.Code == overallDeclined { // session.PhoneRecord of a decline
@@ -140,21 +120,9 @@ func (a *AuditLog) History(ctx context.Context, limit int) ([]HistoryRow, error)
 		for _, c := range checks {
 			row.Checks = append(row.Checks, CheckView{ID: c.ID, Status: c.Status, Code: c.Code})
 		}
-		ring = append(ring, row)
-		if len(ring) > limit {
-			ring = ring[1:]
-		}
-	}
-	out := make([]HistoryRow, 0, len(ring))
-	for i := len(ring) - 1; i >= 0; i-- {
-		out = append(out, ring[i])
+		out = append(out, row)
 	}
 	return out, nil
-}
-
-type historyDocument struct {
-	DocType string              `json:"docType"`
-	Checks  []audit.CheckRecord `json:"checks"`
 }
 
 func auditConfirmation(c string) audit.Confirmation {

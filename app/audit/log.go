@@ -241,3 +241,31 @@ func (l *Log) write(ctx context.Context, seq uint64, hash, body []byte, vals []v
 	}
 	return storageErr("append", tx.Commit())
 }
+
+// Recent returns the newest entries of this terminal, newest first, at
+// most limit. Entries hold facts and commitments, never retained values,
+// so a history screen can show them. The stored bytes are decoded strictly;
+// an entry that does not decode is an error (run Verify to locate it).
+func (l *Log) Recent(ctx context.Context, limit int) ([]*Entry, error) {
+	if limit <= 0 {
+		return []*Entry{}, nil
+	}
+	rows, err := l.db.QueryContext(ctx, `SELECT seq, hash, body FROM audit_entries WHERE terminal_id = ? ORDER BY seq DESC LIMIT ?`, l.keys.TerminalID, limit)
+	if err != nil {
+		return nil, storageErr("read recent", err)
+	}
+	defer rows.Close()
+	out := []*Entry{}
+	for rows.Next() {
+		row, err := scanEntry(rows)
+		if err != nil {
+			return nil, storageErr("read recent", err)
+		}
+		e, err := DecodeEntry(row.body)
+		if err != nil {
+			return nil, fmt.Errorf("audit: entry %d: %w", row.seq, err)
+		}
+		out = append(out, e)
+	}
+	return out, storageErr("read recent", rows.Err())
+}

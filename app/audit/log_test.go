@@ -361,3 +361,24 @@ func TestKeys(t *testing.T) {
 		t.Fatal("empty terminal id accepted")
 	}
 }
+
+func TestRecent(t *testing.T) {
+	l, _ := newLog(t, 0)
+	appendN(t, l, 5, "山田")
+	got, err := l.Recent(context.Background(), 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 || got[0].Seq != 5 || got[2].Seq != 3 {
+		t.Fatalf("Recent(3) = %d entries starting at %d", len(got), got[0].Seq)
+	}
+	for _, e := range got {
+		b, _ := json.Marshal(e)
+		if strings.Contains(string(b), "山田") {
+			t.Fatal("Recent returned a retained value")
+		}
+	}
+	if none, err := l.Recent(context.Background(), 0); err != nil || len(none) != 0 {
+		t.Fatalf("Recent(0) = %v, %v", none, err)
+	}
+}

@@ -60,7 +60,11 @@ const (
 // service UUID it offered in its Handover Request and serves the GATT
 // service. Nil means this terminal has no Bluetooth.
 type BLEServer interface {
-	ServeCentralClient(ctx context.Context, uuid nfc.UUID, ident [16]byte) (transport.Transport, error)
+	// ServeCentralClient advertises uuid and serves the mdoc reader
+	// service until the returned transport is closed. eDeviceKeyBytes is
+	// the holder's tag-24 EDeviceKey as in the SessionTranscript: the
+	// Ident characteristic derives from it (transport.CentralClientOptions).
+	ServeCentralClient(ctx context.Context, uuid nfc.UUID, eDeviceKeyBytes []byte) (transport.Transport, error)
 }
 
 // PhoneOptions configure a phone check.
@@ -149,7 +153,7 @@ func RunPhone(ctx context.Context, card reader.Card, opts PhoneOptions) (*Outcom
 	switch {
 	case eng.BLE != nil && opts.BLE != nil:
 		out.Transport = "ble"
-		tr, err = opts.BLE.ServeCentralClient(ctx, eng.BLE.UUID, transport.IdentValue(de.EDeviceKeyBytes.Raw))
+		tr, err = opts.BLE.ServeCentralClient(ctx, eng.BLE.UUID, de.EDeviceKeyBytes.Raw)
 		if err != nil {
 			return fail("ble", err)
 		}
