@@ -128,6 +128,12 @@ func RunPhone(ctx context.Context, card reader.Card, opts PhoneOptions) (*Outcom
 	eng, err := nfc.Engage(ectx, card, nopts)
 	cancel()
 	if err != nil {
+		if errors.Is(err, nfc.ErrNoCarrier) {
+			// The phone took none of the carriers we offered (a BLE-only
+			// phone and a terminal without Bluetooth): the engagement
+			// worked, there is just no common transport.
+			return fail("transport", fmt.Errorf("%w: %w", ErrNoTransport, err))
+		}
 		return fail("engage", classify(ectx, err, ErrEngagement))
 	}
 	out := &Outcome{Handover: "static"}
@@ -188,7 +194,9 @@ func RunPhone(ctx context.Context, card reader.Card, opts PhoneOptions) (*Outcom
 	// 4. Wait for the customer's answer.
 	msg, err := tr.Receive(cctx)
 	if err != nil {
-		if errors.Is(err, transport.ErrPeerClosed) {
+		// A holder that ends the session without an answer declined; one
+		// cut off in the middle of its answer did not.
+		if errors.Is(err, transport.ErrPeerClosed) && !errors.Is(err, transport.ErrIncomplete) {
 			out.Kind = Declined
 			return out, nil
 		}

@@ -14,6 +14,7 @@ import (
 	"taimen/reader/transport"
 	"taimen/reader/transport/transporttest"
 	"taimen/sim/wallet"
+	"taimen/verify/trust"
 )
 
 // memBLE is the terminal's Bluetooth over transporttest's in-memory radio:
@@ -23,7 +24,7 @@ import (
 // the engagement (the UUID it selected, its EDeviceKeyBytes), as a phone
 // does after the tap.
 type memBLE struct {
-	t   *testing.T
+	tb  testing.TB
 	w   *wallet.Wallet
 	mtu int
 	// dropAfter drops the link after that many holder writes; 0 never.
@@ -38,12 +39,12 @@ type memBLE struct {
 	holder chan error
 }
 
-func newMemBLE(t *testing.T, w *wallet.Wallet, mtu int) *memBLE {
-	return &memBLE{t: t, w: w, mtu: mtu, holder: make(chan error, 1)}
+func newMemBLE(tb testing.TB, w *wallet.Wallet, mtu int) *memBLE {
+	return &memBLE{tb: tb, w: w, mtu: mtu, holder: make(chan error, 1)}
 }
 
 func (m *memBLE) ServeCentralClient(ctx context.Context, uuid nfc.UUID, eDeviceKeyBytes []byte) (transport.Transport, error) {
-	r := transporttest.NewRadio(m.t, m.mtu)
+	r := transporttest.NewRadio(m.tb, m.mtu)
 	r.DropAfterWrites(m.dropAfter)
 	if m.edk != nil {
 		eDeviceKeyBytes = m.edk
@@ -64,7 +65,7 @@ func (m *memBLE) ServeCentralClient(ctx context.Context, uuid nfc.UUID, eDeviceK
 }
 
 // holderResult waits for the wallet's BLE side to finish.
-func (m *memBLE) holderResult(t *testing.T) error {
+func (m *memBLE) holderResult(t testing.TB) error {
 	t.Helper()
 	select {
 	case err := <-m.holder:
@@ -207,7 +208,7 @@ func TestRunPhoneBLELinkDropped(t *testing.T) {
 			if !errors.As(err, &se) || se.Step != "response" {
 				t.Fatalf("%v is not a *session.Error at the response step", err)
 			}
-			if !errors.Is(err, transport.ErrPeerClosed) || !errors.Is(err, transport.ErrPeerClosed) {
+			if !errors.Is(err, transport.ErrPeerClosed) || !errors.Is(err, transport.ErrIncomplete) {
 				t.Errorf("%v does not unwrap to ErrPeerClosed and ErrIncomplete", err)
 			}
 			if errors.Is(err, ErrTimeout) || ctx.Err() != nil {
@@ -222,21 +223,29 @@ func TestRunPhoneBLELinkDropped(t *testing.T) {
 
 // TestRunPhoneBLEWrongIdent: a reader whose Ident characteristic is not
 // derived from this engagement's EDeviceKeyBytes is not the one the phone
-// engaged with; the phone does not start, and the check ends at its
-// timeout instead of hanging.
+// engaged with: the phone disconnects without starting, and the check stops
+// with a typed error at once (well before its consent timeout).
 func TestRunPhoneBLEWrongIdent(t *testing.T) {
 	w := newWallet(t, wallet.Options{Transfer: wallet.TransferBLE})
 	ble := newMemBLE(t, w, 185)
 	ble.edk = []byte{0xd8, 0x18, 0x41, 0x00}
 	opts := phoneOpts(t, w, purpose.AgeCheck)
 	opts.BLE = ble
-	opts.ConsentTimeout = 200 * time.Millisecond
-	_, err := RunPhone(context.Background(), w.Card(reader.Options{}), opts)
-	if !errors.Is(err, ErrTimeout) {
-		t.Fatalf("err %v, want ErrTimeout", err)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err := RunPhone(ctx, w.Card(reader.Options{}), opts)
+	var se *Error
+	if !errors.As(err, &se) || se.Step != "request" || !errors.Is(err, transport.ErrPeerClosed) {
+		t.Fatalf("err %v, want a *session.Error at the request step unwrapping to ErrPeerClosed", err)
+	}
+	if errors.Is(err, ErrTimeout) || ctx.Err() != nil {
+		t.Errorf("the refusal was only noticed by a timeout: %v", err)
 	}
 	if herr := ble.holderResult(t); !errors.Is(herr, wallet.ErrReaderIdent) {
 		t.Fatalf("wallet: %v, want ErrReaderIdent", herr)
+	}
+	if _, writes := ble.counts(); writes != 0 {
+		t.Errorf("the wallet wrote %d values to a reader it does not trust", writes)
 	}
 }
 
@@ -257,6 +266,38 @@ func TestRunPhoneNoBluetooth(t *testing.T) {
 			if !errors.As(err, &se) {
 				t.Fatalf("%v is not a *session.Error", err)
 			}
+		})
+	}
+}
+
+// BenchmarkRunPhoneBLE is one whole age check, NFC engagement then BLE data
+// retrieval over the in-memory radio, with the link's chunk counts.
+func BenchmarkRunPhoneBLE(b *testing.B) {
+	for _, mtu := range []int{23, 185, 517} {
+		b.Run(fmt.Sprint("mtu", mtu), func(b *testing.B) {
+			w, err := wallet.New(wallet.Options{Handover: wallet.Negotiated, Transfer: wallet.TransferBLE, Docs: []wallet.DocKind{wallet.DocMNC}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			p, err := purpose.Default().Get(purpose.AgeCheck)
+			if err != nil {
+				b.Fatal(err)
+			}
+			store := trust.NewStore(trust.NewAnchor(w.IACA(), trust.IACA, "sim"))
+			var notifies, writes int
+			for b.Loop() {
+				ble := newMemBLE(b, w, mtu)
+				out, err := RunPhone(context.Background(), w.Card(reader.Options{}), PhoneOptions{Purpose: p, Trust: store, BLE: ble})
+				if err != nil || out.Kind != Verified || !out.Result.Valid {
+					b.Fatalf("%v %+v", err, out)
+				}
+				if err := ble.holderResult(b); err != nil {
+					b.Fatal(err)
+				}
+				notifies, writes = ble.counts()
+			}
+			b.ReportMetric(float64(notifies), "notifications/check")
+			b.ReportMetric(float64(writes), "writes/check")
 		})
 	}
 }

@@ -96,38 +96,3 @@ func BenchmarkBLEChunkReassemble(b *testing.B) {
 		})
 	}
 }
-
-// BenchmarkBLEReceive moves a 20 KB message from a holder to the reader
-// over the in-memory GATT link (mdoc central client mode).
-func BenchmarkBLEReceive(b *testing.B) {
-	msg := pattern(20000, 6)
-	for _, mtu := range []int{23, 185, 517} {
-		b.Run(fmt.Sprintf("mtu%d", mtu), func(b *testing.B) {
-			r := newRadio(b, mtu)
-			ctx := context.Background()
-			bl, err := ServeCentralClient(ctx, memServer{r}, CentralClientOptions{Service: testService, EDeviceKeyBytes: testEDK})
-			if err != nil {
-				b.Fatal(err)
-			}
-			rs, err := memClient{r}.Connect(ctx, testService, nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if err := rs.WriteWithoutResponse(ctx, ReaderState, []byte{StateStart}); err != nil {
-				b.Fatal(err)
-			}
-			chunks := holderChunks(msg, mtu)
-			b.SetBytes(int64(len(msg)))
-			for b.Loop() {
-				for _, c := range chunks {
-					if err := rs.WriteWithoutResponse(ctx, ReaderClient2Server, c); err != nil {
-						b.Fatal(err)
-					}
-				}
-				if _, err := bl.Receive(ctx); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
-}

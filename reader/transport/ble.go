@@ -260,7 +260,7 @@ func (b *BLE) onState(v []byte) {
 		}
 	case StateEnd:
 		if b.asm.Partial() {
-			b.fail(fmt.Errorf("%w: ended in the middle of a message", ErrPeerClosed))
+			b.fail(fmt.Errorf("%w: state end: %w", ErrPeerClosed, ErrIncomplete))
 			return
 		}
 		b.fail(fmt.Errorf("%w: state end", ErrPeerClosed))
@@ -299,7 +299,7 @@ func (b *BLE) onDisconnect() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.asm.Partial() {
-		b.fail(fmt.Errorf("%w: link lost in the middle of a message", ErrPeerClosed))
+		b.fail(fmt.Errorf("%w: link lost: %w", ErrPeerClosed, ErrIncomplete))
 		return
 	}
 	b.fail(fmt.Errorf("%w: link lost", ErrPeerClosed))

@@ -21,6 +21,11 @@ var (
 	// ErrPeerClosed: the holder ended the session (BLE State 02) or the link
 	// went down.
 	ErrPeerClosed = errors.New("holder ended the transport")
+	// ErrIncomplete comes with ErrPeerClosed when the session ended in the
+	// middle of a message (BLE State 02 or link loss between a message's
+	// chunks): the holder was sending, so this is no answer of the
+	// customer's, such as declining.
+	ErrIncomplete = errors.New("message cut off")
 	// ErrMessageTooLarge: a message is larger than what the framing can
 	// carry or than the configured cap.
 	ErrMessageTooLarge = errors.New("message too large")
