@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/wailsapp/wails/v2"
 	"github.com/wailsapp/wails/v2/pkg/options"
@@ -19,6 +20,7 @@ import (
 	"taimen/app"
 	"taimen/app/cli"
 	"taimen/app/purpose"
+	"taimen/app/session"
 )
 
 //go:embed all:frontend/dist
@@ -53,13 +55,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 	src, isDemo := chooseSource(*demo, log)
 	auditor, closeAudit := openAuditor(isDemo, log)
 	defer closeAudit()
+	ble, closeBLE := openBLE(isDemo, log)
+	defer closeBLE()
 	counter := app.NewCounter(app.CounterOptions{
 		Source:  src,
 		Emit:    app.WailsEmitter(),
 		Demo:    isDemo,
 		Version: version,
 		Log:     log,
-		Check:   app.CheckOptions{Opener: openerFor(isDemo), Purposes: purposes, Auditor: auditor},
+		Check:   app.CheckOptions{Opener: openerFor(isDemo), Purposes: purposes, Auditor: auditor, BLE: ble},
 	})
 	err = wails.Run(&options.App{
 		Title:            "Taimen 対面",
@@ -107,4 +111,22 @@ func openAuditor(demo bool, log *slog.Logger) (app.Auditor, func()) {
 	}
 	log.Error("audit log not available; this run's checks are kept in memory only", "err", err)
 	return &app.MemoryAuditor{}, func() {}
+}
+
+// openBLE opens the terminal's Bluetooth for phones that hand over to BLE
+// (Apple, Google and Samsung wallets do). Without an adapter the app reads
+// phones that offer NFC data retrieval only, and says so in the log. The
+// demo reader's simulated phone uses NFC.
+func openBLE(demo bool, log *slog.Logger) (session.BLEServer, func()) {
+	if demo {
+		return nil, func() {}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	ble, closeBLE, err := session.OpenBLE(ctx)
+	if err != nil {
+		log.Warn("no Bluetooth: phones that use Bluetooth cannot be read", "err", err)
+		return nil, func() {}
+	}
+	return ble, closeBLE
 }

@@ -34,6 +34,9 @@ type CheckOptions struct {
 	Clock Clock
 	// Rand is the session's randomness; nil means crypto/rand.
 	Rand io.Reader
+	// BLE is the terminal's Bluetooth for phones that hand over to BLE;
+	// nil when it has none (NFC data retrieval only).
+	BLE session.BLEServer
 	// ErrorHold is how long an error stays before the flow waits for the
 	// next tap again (default 5 s).
 	ErrorHold time.Duration
@@ -53,6 +56,7 @@ type checkConfig struct {
 	auditor     Auditor
 	clock       Clock
 	rand        io.Reader
+	ble         session.BLEServer
 	errorHold   time.Duration
 	settingsDir string
 	demoWallet  func(kind string) wallet.Options
@@ -91,7 +95,7 @@ type flow struct {
 }
 
 func (c *Counter) initCheck(o CheckOptions) {
-	cfg := checkConfig{opener: o.Opener, auditor: o.Auditor, clock: o.Clock, rand: o.Rand, errorHold: o.ErrorHold, demoWallet: o.DemoWallet}
+	cfg := checkConfig{opener: o.Opener, auditor: o.Auditor, clock: o.Clock, rand: o.Rand, ble: o.BLE, errorHold: o.ErrorHold, demoWallet: o.DemoWallet}
 	if cfg.clock == nil {
 		cfg.clock = realClock{}
 	}
@@ -431,7 +435,7 @@ func (c *Counter) runTap(ctx context.Context, gen uint64, name string, p purpose
 		sent:     func() { c.advance(gen, PhaseConsent) },
 		answered: func() { c.advance(gen, PhaseVerifying) },
 	}
-	out, err := session.RunPhone(ctx, card, session.PhoneOptions{Purpose: p, Trust: store, Now: c.cfg.clock.Now, Rand: c.cfg.rand})
+	out, err := session.RunPhone(ctx, card, session.PhoneOptions{Purpose: p, Trust: store, Now: c.cfg.clock.Now, Rand: c.cfg.rand, BLE: c.cfg.ble})
 	if err != nil && isPlasticCard(ctx, conn, err) {
 		c.runCard(ctx, gen, conn, c.jlisKeys(jlis))
 		return

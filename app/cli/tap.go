@@ -107,6 +107,14 @@ func runTap(env *Env, args []string) int {
 		fail(env.Stderr, fmt.Errorf("tap: %w", err), "pass the issuers' roots with --trust FILE, or put them in "+configTrustDir())
 		return ExitUsage
 	}
+	// Bluetooth is opened before the tap: phones hand over to BLE at once.
+	popts := session.PhoneOptions{Purpose: p, Trust: store}
+	bctx, bcancel := context.WithTimeout(ctx, 5*time.Second)
+	if ble, closeBLE, err := session.OpenBLE(bctx); err == nil {
+		popts.BLE = ble
+		defer closeBLE()
+	}
+	bcancel()
 	name, err := waitForTap(ctx, *readerName, *timeout)
 	if err != nil {
 		fail(env.Stderr, fmt.Errorf("tap: %w", err), tapHint(err))
@@ -119,7 +127,6 @@ func runTap(env *Env, args []string) int {
 	}
 	defer conn.Close()
 
-	popts := session.PhoneOptions{Purpose: p, Trust: store}
 	out, err := session.RunPhone(ctx, conn, popts)
 	if err != nil {
 		fail(env.Stderr, fmt.Errorf("tap: %w", err), tapHint(err))
@@ -244,6 +251,8 @@ func tapHint(err error) string {
 		return "ask the customer to unlock the phone and open the wallet, then tap again"
 	case errors.Is(err, session.ErrTimeout):
 		return "the customer did not answer on the phone in time; tap again"
+	case errors.Is(err, session.ErrNoTransport):
+		return "this phone hands the data over by Bluetooth and this terminal has no Bluetooth adapter"
 	case errors.Is(err, session.ErrEngagement):
 		return "this is not a phone with a digital ID wallet"
 	}

@@ -62,8 +62,8 @@ const (
 	// TransferNFC: data retrieval over NFC with ENVELOPE (18013-5 §8.3.3.1.2).
 	TransferNFC Transfer = iota
 	// TransferBLE: BLE, mdoc central client mode (LE role 0x01), as Apple,
-	// Google and Samsung Wallet select. The BLE link itself is not part of
-	// this package: a BLE transport drives [Wallet.Message].
+	// Google and Samsung Wallet select; [Wallet.RunBLE] is the wallet's side
+	// of the GATT link.
 	TransferBLE
 )
 
@@ -313,9 +313,8 @@ type Engagement struct {
 }
 
 // Holder is the holder's side of data retrieval without the transport:
-// session messages in, session messages out. The NFC ENVELOPE exchange of
-// this package uses it; a BLE transport (mdoc central client mode, GATT
-// client on the phone's side) would drive it the same way.
+// session messages in, session messages out. The NFC ENVELOPE exchange and
+// the BLE central role ([RunBLECentral]) of this package both drive it.
 type Holder interface {
 	Message(msg []byte) (reply []byte, end bool, err error)
 }
