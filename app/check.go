@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"io"
-	"sync/atomic"
 	"time"
 
 	"taimen/app/purpose"
 	"taimen/app/session"
 	"taimen/reader"
-	"taimen/reader/transport"
 	"taimen/sim/wallet"
 	vmyna "taimen/verify/myna"
 	"taimen/verify/trust"
@@ -431,11 +429,15 @@ func (c *Counter) runTap(ctx context.Context, gen uint64, name string, p purpose
 	if dc, ok := conn.(*demoConn); ok {
 		defer dc.takeAway() // the demo customer takes the phone away
 	}
-	card := &progressCard{Card: conn,
-		sent:     func() { c.advance(gen, PhaseConsent) },
-		answered: func() { c.advance(gen, PhaseVerifying) },
+	progress := func(s session.Step) {
+		switch s {
+		case session.StepRequested:
+			c.advance(gen, PhaseConsent)
+		case session.StepReceived:
+			c.advance(gen, PhaseVerifying)
+		}
 	}
-	out, err := session.RunPhone(ctx, card, session.PhoneOptions{Purpose: p, Trust: store, Now: c.cfg.clock.Now, Rand: c.cfg.rand, BLE: c.cfg.ble})
+	out, err := session.RunPhone(ctx, conn, session.PhoneOptions{Purpose: p, Trust: store, Now: c.cfg.clock.Now, Rand: c.cfg.rand, BLE: c.cfg.ble, Progress: progress})
 	if err != nil && isPlasticCard(ctx, conn, err) {
 		c.runCard(ctx, gen, conn, c.jlisKeys(jlis))
 		return
@@ -650,59 +652,6 @@ func (c *Counter) shutdownCheck() {
 	case <-time.After(shutdownWait):
 		c.log.Warn("a cancelled check is still waiting for the card")
 	}
-}
-
-// --- progress ------------------------------------------------------------
-
-// insEnvelope is ENVELOPE (18013-5 §8.3.3.1.2), which carries the request
-// to the phone and its answer back.
-const insEnvelope = 0xC3
-
-// progressCard watches the APDUs of a phone check to tell the clerk where
-// it stands: the first ENVELOPE carries the request (the customer now
-// decides on the phone), its answer is the response (now verified).
-// session.RunPhone has no progress hook of its own yet.
-type progressCard struct {
-	reader.Card
-	sent, answered func()
-	s, a           atomic.Bool
-}
-
-func (p *progressCard) before(cmd reader.Command) {
-	if cmd.INS == insEnvelope && !p.s.Swap(true) {
-		p.sent()
-	}
-}
-
-func (p *progressCard) after(cmd reader.Command, resp reader.Response, err error) {
-	if cmd.INS == insEnvelope && err == nil && resp.OK() && !p.a.Swap(true) {
-		p.answered()
-	}
-}
-
-func (p *progressCard) Transmit(ctx context.Context, cmd reader.Command) (reader.Response, error) {
-	p.before(cmd)
-	resp, err := p.Card.Transmit(ctx, cmd)
-	p.after(cmd, resp, err)
-	return resp, err
-}
-
-// TransmitChained keeps the card's own chaining limit visible to the NFC
-// transport (transport.ChainLimiter); without one it is plain Transmit, as
-// the transport itself would do.
-func (p *progressCard) TransmitChained(ctx context.Context, cmd reader.Command, maxData int) (reader.Response, error) {
-	p.before(cmd)
-	var (
-		resp reader.Response
-		err  error
-	)
-	if cl, ok := p.Card.(transport.ChainLimiter); ok {
-		resp, err = cl.TransmitChained(ctx, cmd, maxData)
-	} else {
-		resp, err = p.Card.Transmit(ctx, cmd)
-	}
-	p.after(cmd, resp, err)
-	return resp, err
 }
 
 // jlisKeys adds the demo card's test CA keys in demo mode (waiting for

@@ -85,7 +85,21 @@ type PhoneOptions struct {
 	EngageTimeout, ConsentTimeout time.Duration
 	// NFC tunes the engagement (tests); BLE/NFC offers are set here.
 	NFC nfc.Options
+	// Progress, if set, is told where the check stands, so the clerk's
+	// screen can say "check your phone" and then "verifying". It runs on
+	// RunPhone's goroutine and must not block.
+	Progress func(Step)
 }
+
+// Step is a point a phone check has reached.
+type Step string
+
+const (
+	// StepRequested: the request is with the phone; the customer decides.
+	StepRequested Step = "requested"
+	// StepReceived: the answer arrived and is being verified.
+	StepReceived Step = "received"
+)
 
 // Outcome is the end of a phone check.
 type Outcome struct {
@@ -190,6 +204,7 @@ func RunPhone(ctx context.Context, card reader.Card, opts PhoneOptions) (*Outcom
 	if err := tr.Send(cctx, est); err != nil {
 		return fail("request", classify(cctx, err, ErrProtocol))
 	}
+	progress(opts.Progress, StepRequested)
 
 	// 4. Wait for the customer's answer.
 	msg, err := tr.Receive(cctx)
@@ -202,6 +217,7 @@ func RunPhone(ctx context.Context, card reader.Card, opts PhoneOptions) (*Outcom
 		}
 		return fail("response", classify(cctx, err, ErrProtocol))
 	}
+	progress(opts.Progress, StepReceived)
 	plain, _, err := sess.Decrypt(msg)
 	switch {
 	case errors.Is(err, mdoc.ErrSessionTerminated) && len(plain) == 0:
@@ -234,6 +250,12 @@ func RunPhone(ctx context.Context, card reader.Card, opts PhoneOptions) (*Outcom
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func progress(f func(Step), s Step) {
+	if f != nil {
+		f(s)
+	}
+}
 
 // classify turns a deadline into ErrTimeout and keeps the cause.
 func classify(ctx context.Context, err, kind error) error {

@@ -219,3 +219,16 @@ func TestRunPhoneUntrustedIssuer(t *testing.T) {
 		t.Fatalf("issuer_chain %+v", c)
 	}
 }
+
+func TestRunPhoneProgress(t *testing.T) {
+	w := newWallet(t, wallet.Options{Docs: []wallet.DocKind{wallet.DocMNC}})
+	opts := phoneOpts(t, w, purpose.AgeCheck)
+	var steps []Step
+	opts.Progress = func(s Step) { steps = append(steps, s) }
+	if _, err := RunPhone(context.Background(), w.Card(reader.Options{}), opts); err != nil {
+		t.Fatal(err)
+	}
+	if len(steps) != 2 || steps[0] != StepRequested || steps[1] != StepReceived {
+		t.Fatalf("steps %v", steps)
+	}
+}
