@@ -31,6 +31,9 @@ export default defineConfig({
     // The app runs inside WebKitGTK / WebView2 shipped with the OS; no legacy targets.
     target: 'es2022',
     sourcemap: false,
+    // The OpenJPEG wasm (JPEG 2000 portraits) is inlined as a data: URL into its lazily loaded chunk:
+    // no fetch() of a separate file, which the webviews' custom schemes need not support.
+    assetsInlineLimit: (file) => (file.endsWith('.wasm') ? true : undefined),
   },
   preview: {
     host: '127.0.0.1',

@@ -26,6 +26,8 @@ export interface FakeOptions {
   codeBTries?: number;
   /** Milliseconds per flow step (engaging → consent → verifying → result). */
   stepMs?: number;
+  /** Milliseconds before phase error goes back to waiting by itself (Go: 5 s). */
+  errorReturnMs?: number;
 }
 
 /** Handle the test uses through page.evaluate. */
@@ -307,6 +309,14 @@ export async function installFakeWails(page: Page, opts: FakeOptions): Promise<v
             calls.push(`UIShown:${status}`);
             return Promise.resolve(null);
           },
+          State() {
+            calls.push('State');
+            return Promise.resolve(structuredClone(check));
+          },
+          DemoCodeB() {
+            calls.push('DemoCodeB');
+            return Promise.resolve(o.appInfo.demo ? (o.codeB ?? '') : '');
+          },
           Purposes() {
             calls.push('Purposes');
             return Promise.resolve(structuredClone(o.purposes));
@@ -327,11 +337,14 @@ export async function installFakeWails(page: Page, opts: FakeOptions): Promise<v
             calls.push(`DemoTap:${kind}`);
             if (!o.appInfo.demo) return refuse('not_demo');
             // A second tap while a check runs is ignored: the state stays.
+            if (check.phase === 'idle') return refuse('no_purpose');
             if (check.phase !== 'waiting') return refuse('busy');
             const step = o.stepMs ?? 250;
+            if (kind !== 'phone' && kind !== 'card' && kind !== 'mdl') return refuse('not_supported');
             if (kind === 'card') {
               tries = o.codeBTries ?? 3;
-              later(step, () => set({ ...check, phase: 'code_b', source: 'card', triesLeft: tries }));
+              later(step, () => set({ ...check, phase: 'engaging', source: 'card' }));
+              later(2 * step, () => set({ ...check, phase: 'code_b', source: 'card', triesLeft: tries }));
               return Promise.resolve(structuredClone(check));
             }
             const purpose = check.purpose;
@@ -350,22 +363,27 @@ export async function installFakeWails(page: Page, opts: FakeOptions): Promise<v
             calls.push(`SubmitCodeB:${digits.length}:${allowLastTry}`);
             if (check.phase !== 'code_b') return refuse('busy');
             if (!/^\d{14}$/.test(digits)) return refuse('bad_code_b');
-            if (tries <= 1 && !allowLastTry) return refuse('retries_low');
+            // One try left: Go refuses on its own unless the clerk confirmed (the clerk stays on the entry).
+            if (tries <= 1 && !allowLastTry) return Promise.resolve(set({ ...check, error: { code: 'retries_low' } }));
             if (digits !== o.codeB) {
               tries--;
-              if (tries === 0) return Promise.resolve(set({ ...check, phase: 'error', error: { code: 'blocked' }, triesLeft: 0 }));
-              // Wrong code: the state stays in code_b with fewer tries, and the call says why.
-              const s = set({ ...check, triesLeft: tries });
-              return Promise.resolve({ ...s, error: { code: 'wrong_code_b' } });
+              if (tries === 0) {
+                const s = set({ ...check, phase: 'error', error: { code: 'blocked' }, triesLeft: 0 });
+                // Phase error returns to waiting by itself after a while.
+                later(o.errorReturnMs ?? 5000, () => set({ ...check, phase: 'waiting', source: '', error: null, triesLeft: null }));
+                return Promise.resolve(s);
+              }
+              // Wrong code: the state stays in code_b with the new count and says why.
+              return Promise.resolve(set({ ...check, triesLeft: tries, error: { code: 'wrong_code_b' } }));
             }
             const purpose = check.purpose;
-            set({ ...check, phase: 'reading_card', triesLeft: null });
+            set({ ...check, phase: 'reading_card', triesLeft: null, error: null });
             later(o.stepMs ?? 250, () => showResult('card', cardResult(purpose)));
             return Promise.resolve(structuredClone(check));
           },
           Confirm(match: boolean) {
             calls.push(`Confirm:${match}`);
-            if (check.phase !== 'result' || check.result === null) return refuse('busy');
+            if (check.phase !== 'result' || check.result === null) return refuse('no_result');
             history.unshift({
               time: new Date().toISOString(),
               purpose: check.purpose,
@@ -384,8 +402,12 @@ export async function installFakeWails(page: Page, opts: FakeOptions): Promise<v
           SaveSettings(s: unknown) {
             calls.push('SaveSettings');
             const next = s as Settings;
-            if (next.trustPaths.some((p) => !p.startsWith('/'))) {
-              return Promise.resolve({ ok: false, error: { code: 'bad_path', detail: 'relative path' }, settings });
+            const bad = next.trustPaths.find((p) => !p.startsWith('/'));
+            if (bad !== undefined) {
+              return Promise.resolve({ ok: false, error: { code: 'trust_path', detail: bad }, settings });
+            }
+            if (next.idleTimeoutSeconds < 10 || next.idleTimeoutSeconds > 3600) {
+              return Promise.resolve({ ok: false, error: { code: 'invalid_settings', detail: 'idleTimeoutSeconds' }, settings });
             }
             settings = structuredClone(next);
             return Promise.resolve({ ok: true, settings: structuredClone(settings) });

@@ -52,6 +52,14 @@ async function expectFits(page: Page): Promise<void> {
   expect(over, 'everything in the main area must be visible').toEqual([]);
 }
 
+/** The result's cards show all they hold (no hidden inner scrolling). */
+async function expectCardsComplete(page: Page): Promise<void> {
+  const clipped = await page
+    .locator('[data-testid="result-view"] .card')
+    .evaluateAll((els) => els.filter((el) => el.scrollHeight > el.clientHeight + 1).map((el) => el.className));
+  expect(clipped, 'result cards must not need scrolling').toEqual([]);
+}
+
 async function shot(page: Page, name: string): Promise<void> {
   await page.evaluate(() => document.fonts.ready);
   await page.screenshot({ path: `${shots}${name}.png` });
@@ -107,6 +115,10 @@ test('age check with a phone, in Japanese, keyboard only', async ({ page }) => {
   await expect(page.getByTestId('app-purpose')).toHaveText('年齢確認');
   await expect(page.getByTestId('demo-panel')).toContainText('スマホをかざす（デモ）');
   await expect(page.getByTestId('cancel-check')).toContainText('Esc');
+  // The actions line up under the panel (nothing sticks out to the right).
+  const panelRight = await page.locator('[data-testid="waiting-view"] .panel').evaluate((el) => el.getBoundingClientRect().right);
+  const demoRight = await page.getByTestId('demo-panel').evaluate((el) => el.getBoundingClientRect().right);
+  expect(demoRight).toBeLessThanOrEqual(panelRight + 1);
   await expectNoScroll(page);
   await expectFits(page);
   await shot(page, 'flow-ja-2-waiting-demo');
@@ -148,7 +160,8 @@ test('age check with a phone, in Japanese, keyboard only', async ({ page }) => {
   await expect(page.getByTestId('purpose-picker')).toBeVisible();
   expect(await calls(page)).toContain('Confirm:true');
   expect((await fakeCheck(page)).phase).toBe('idle');
-  await expectWiped(page, ['20歳以上', 'デジタル庁（テスト）']);
+  // ("20歳以上" stays on screen as a label of the age-check purpose; the value and issuer must go.)
+  await expectWiped(page, ['デジタル庁（テスト）', 'はい']);
   await expect(page.getByTestId('purpose-age-check')).toHaveAttribute('aria-checked', 'true');
   await expect(page.getByTestId('app-purpose')).toHaveText('本人確認');
   await shot(page, 'flow-ja-5-wiped');
@@ -194,6 +207,7 @@ test('account opening with a phone, in English, keyboard only', async ({ page })
   await expect(page.getByTestId('confirm-match')).toContainText('Face matches');
   await expectNoScroll(page);
   await expectFits(page);
+  await expectCardsComplete(page);
   await shot(page, 'flow-en-4-result-account');
 
   // N = does not match: still recorded, still wiped.
@@ -218,6 +232,8 @@ test('account opening with a phone, in English, keyboard only', async ({ page })
 
 test('plastic card: 照合番号B entry, wrong code, last try, JPEG 2000 portrait (ja, keyboard only)', async ({ page }) => {
   const errors = watchErrors(page);
+  const requests: string[] = [];
+  page.on('request', (r) => requests.push(r.url()));
   await installFakeWails(page, opts({ codeBTries: 2 }));
   await page.goto('/');
   await page.keyboard.press('1');
@@ -228,6 +244,7 @@ test('plastic card: 照合番号B entry, wrong code, last try, JPEG 2000 portrai
   const input = page.getByTestId('codeb-input');
   await expect(input).toBeFocused();
   await expect(page.getByTestId('codeb-tries')).toHaveText('残り2回');
+  await expect(page.getByTestId('codeb-demo-code')).toHaveText('デモカードの券面：950123 2031 1234');
 
   // A month 13 is caught before any try is spent, and the part is named.
   await page.keyboard.type('951323');
@@ -240,13 +257,17 @@ test('plastic card: 照合番号B entry, wrong code, last try, JPEG 2000 portrai
   await page.keyboard.type('95012320319999');
   await expect(input).toHaveValue('950123 2031 9999');
   await page.keyboard.press('Enter');
-  await expect(page.getByTestId('notice')).toHaveAttribute('data-code', 'wrong_code_b');
+  await expect(page.getByTestId('codeb-message')).toHaveAttribute('data-refused', 'wrong_code_b');
+  await expect(page.getByTestId('codeb-message')).toContainText('照合番号Bが違います');
   await expect(page.getByTestId('codeb-tries')).toHaveText('残り1回');
   await expect(page.getByTestId('codeb-last-try')).toBeVisible();
 
   // With one try left, Enter alone does not submit: the clerk must tick the box.
-  await input.focus();
-  await input.fill('');
+  await expect(input).toBeFocused();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.press('Backspace');
+  // Editing hides Go's last refusal.
+  await expect(page.getByTestId('codeb-message')).toHaveAttribute('data-refused', '');
   await page.keyboard.type('95012320311234');
   await page.keyboard.press('Enter');
   expect((await calls(page)).filter((c) => c.startsWith('SubmitCodeB'))).toHaveLength(1);
@@ -266,6 +287,16 @@ test('plastic card: 照合番号B entry, wrong code, last try, JPEG 2000 portrai
   await expect(page.getByTestId('portrait')).toHaveAttribute('data-status', 'ready');
   const size = await page.getByTestId('portrait-canvas').evaluate((c) => [(c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height]);
   expect(size).toEqual([150, 200]);
+  // The decoded photo is the drawn silhouette: dark hair at the top, light backdrop in the corner.
+  const px = await page.getByTestId('portrait-canvas').evaluate((c) => {
+    const g = (c as HTMLCanvasElement).getContext('2d')!;
+    return [g.getImageData(75, 55, 1, 1).data[0], g.getImageData(3, 3, 1, 1).data[0]];
+  });
+  expect(px[0]).toBeLessThan(90);
+  expect(px[1]).toBeGreaterThan(200);
+  // The wasm came inside the app's own script chunk: no separate .wasm request, nothing off this origin.
+  expect(requests.filter((u) => u.endsWith('.wasm'))).toEqual([]);
+  expect(requests.filter((u) => !u.startsWith('http://127.0.0.1:') && !u.startsWith('data:'))).toEqual([]);
   await expect(page.getByTestId('result-doc')).toContainText('マイナンバーカード');
   await expect(page.getByTestId('checks')).toContainText('ICチップの真正性');
   await expectNoScroll(page);
@@ -316,6 +347,7 @@ for (const lang of ['ja', 'en'] as const) {
     await expect(page.getByTestId('portrait')).toHaveAttribute('data-kind', 'none');
     await expectNoScroll(page);
     await expectFits(page);
+    await expectCardsComplete(page);
     await shot(page, `flow-${lang}-result-invalid`);
     expect(errors).toEqual([]);
   });
@@ -340,6 +372,14 @@ test('error phase: plain-language text and next step; Enter retries, Esc goes ba
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('waiting-view')).toBeVisible();
   expect((await calls(page)).filter((c) => c === 'StartCheck:phone-contract')).toHaveLength(2);
+
+  // A refused call (here: busy) is a notice above the screen, which stays; it never covers an action.
+  await page.evaluate((st) => window.__fakeWails!.emit('check:state', st), { ...err('busy'), phase: 'waiting' as const });
+  await expect(page.getByTestId('notice')).toHaveAttribute('data-code', 'busy');
+  await expect(page.getByTestId('waiting-view')).toBeVisible();
+  await expectNoScroll(page);
+  await expectFits(page);
+  await shot(page, 'flow-ja-notice-busy');
 
   await page.evaluate((st) => window.__fakeWails!.emit('check:state', st), err('locked_phone'));
   await expect(page.getByTestId('error-title')).toHaveText('スマートフォンがロックされています');
@@ -370,7 +410,7 @@ test('settings: keyboard only, save with an error then successfully; Esc returns
   await page.keyboard.press('Control+End');
   await page.keyboard.type('\nrelative/path.pem');
   await page.keyboard.press('Control+S');
-  await expect(page.getByTestId('settings-outcome')).toContainText('保存できませんでした（bad_path）');
+  await expect(page.getByTestId('settings-outcome')).toContainText('証明書を読み込めませんでした：relative/path.pem');
   await shot(page, 'flow-ja-settings-error');
 
   await page.keyboard.press('Backspace');
@@ -382,5 +422,44 @@ test('settings: keyboard only, save with an error then successfully; Esc returns
 
   await page.keyboard.press('Escape');
   await expect(page.getByTestId('purpose-picker')).toBeVisible();
+  expect(errors).toEqual([]);
+});
+
+test('every clerk screen fits a 1024×768 window in both languages without scrolling', async ({ page }) => {
+  const errors = watchErrors(page);
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await installFakeWails(page, opts({ codeBTries: 1 }));
+  await page.goto('/');
+  const emit = (s: CheckState) => page.evaluate((st) => window.__fakeWails!.emit('check:state', st), s);
+  const base: CheckState = { phase: 'idle', purpose: 'rental', source: 'phone', result: null, error: null, triesLeft: null, idleSeconds: 0 };
+  for (const lang of ['ja', 'en'] as const) {
+    await page.evaluate((l) => (document.querySelector(`[data-testid="lang-${l}"]`) as HTMLButtonElement).click(), lang);
+    await emit(base);
+    await expect(page.getByTestId('purpose-picker')).toBeVisible();
+    await expectNoScroll(page);
+    await expectFits(page);
+    await emit({ ...base, phase: 'waiting' });
+    await expect(page.getByTestId('demo-panel')).toBeVisible();
+    await expectNoScroll(page);
+    await expectFits(page);
+    await emit({ ...base, phase: 'consent' });
+    await expect(page.getByTestId('progress-view')).toBeVisible();
+    await expectNoScroll(page);
+    await expectFits(page);
+    await emit({ ...base, phase: 'code_b', source: 'card', triesLeft: 1, error: { code: 'retries_low' } });
+    await expect(page.getByTestId('codeb-last-try')).toBeVisible();
+    await expectNoScroll(page);
+    await expectFits(page);
+    await emit({ ...base, phase: 'result', result: invalidResult, idleSeconds: 60 });
+    await expect(page.getByTestId('result-view')).toBeVisible();
+    await expectNoScroll(page);
+    await expectFits(page);
+    await expectCardsComplete(page);
+    await shot(page, `flow-${lang}-result-invalid-1024x768`);
+    await emit({ ...base, phase: 'error', error: { code: 'no_transport' } });
+    await expect(page.getByTestId('error-view')).toBeVisible();
+    await expectNoScroll(page);
+    await expectFits(page);
+  }
   expect(errors).toEqual([]);
 });

@@ -56,6 +56,13 @@ async function expectNoScroll(page: Page): Promise<void> {
   expect(m.sw, 'page must not scroll horizontally').toBeLessThanOrEqual(m.cw);
 }
 
+/** The app opens on the purpose picker; the waiting screen comes once the clerk starts a check (Enter). */
+async function startCheck(page: Page): Promise<void> {
+  await expect(page.getByTestId('purpose-account-opening')).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('waiting-view')).toBeVisible();
+}
+
 async function shot(page: Page, name: string): Promise<void> {
   // Wait for the CJK fonts so the picture is stable.
   await page.evaluate(() => document.fonts.ready);
@@ -66,6 +73,8 @@ test('follows reader:state events from the initial state through ready → prese
   const errors = watchErrors(page);
   await installFakeWails(page, { state: state('no_reader'), appInfo: { version: '0.1.0', demo: false } });
   await page.goto('/');
+  await expect(page.getByTestId('reader-bar')).toHaveAttribute('data-status', 'no_reader');
+  await startCheck(page);
 
   const view = page.getByTestId('waiting-view');
   const title = page.getByTestId('status-title');
@@ -114,12 +123,20 @@ test('language switch works with the keyboard only', async ({ page }) => {
   const errors = watchErrors(page);
   await installFakeWails(page, { state: state('ready'), appInfo: { version: '0.1.0', demo: false } });
   await page.goto('/');
+  await startCheck(page);
   const title = page.getByTestId('status-title');
   await expect(title).toHaveText(expected.ja.ready);
 
-  // Tab from the start of the page: 日本語 first, then EN.
-  await page.keyboard.press('Tab');
-  await expect(page.getByTestId('lang-ja')).toBeFocused();
+  // The focus sits on the main area; backwards from there: EN, 日本語, then the three screens.
+  for (const id of ['lang-en', 'lang-ja', 'nav-settings', 'nav-history', 'nav-main']) {
+    await page.keyboard.press('Shift+Tab');
+    await expect(page.getByTestId(id)).toBeFocused();
+  }
+  // …and forwards again: the screens, then 日本語, then EN.
+  for (const id of ['nav-history', 'nav-settings', 'lang-ja']) {
+    await page.keyboard.press('Tab');
+    await expect(page.getByTestId(id)).toBeFocused();
+  }
   await page.keyboard.press('Tab');
   const en = page.getByTestId('lang-en');
   await expect(en).toBeFocused();
@@ -156,8 +173,9 @@ test('language switch works with the keyboard only', async ({ page }) => {
 test('without window.go (plain browser) it shows no_service instead of crashing', async ({ page }) => {
   const errors = watchErrors(page);
   await page.goto('/');
-  await expect(page.getByTestId('waiting-view')).toHaveAttribute('data-status', 'no_service');
-  await expect(page.getByTestId('status-title')).toHaveText(expected.ja.no_service);
+  await expect(page.getByTestId('reader-bar')).toHaveAttribute('data-status', 'no_service');
+  await expect(page.getByTestId('reader-bar')).toContainText(expected.ja.no_service);
+  await expect(page.getByTestId('purposes-state')).toHaveText('目的を読み込めませんでした。アプリを再起動してください。');
   await expect(page.getByTestId('bridge-error')).toHaveAttribute('data-code', 'no_runtime');
   await expect(page.getByTestId('app-version')).toHaveText('Taimen');
   await expectNoScroll(page);
@@ -175,21 +193,25 @@ test('a rejected ReaderState() call shows no_service with an error code, then re
     failReaderState: 'pcsc: establish context: service not available',
   });
   await page.goto('/');
-  await expect(page.getByTestId('waiting-view')).toHaveAttribute('data-status', 'no_service');
+  await expect(page.getByTestId('reader-bar')).toHaveAttribute('data-status', 'no_service');
   await expect(page.getByTestId('bridge-error')).toHaveAttribute('data-code', 'call_failed');
   // The Go error text is for logs only; it never reaches the screen.
   await expect(page.locator('body')).not.toContainText('establish context');
 
   await emit(page, state('ready'));
-  await expect(page.getByTestId('waiting-view')).toHaveAttribute('data-status', 'ready');
+  await expect(page.getByTestId('reader-bar')).toHaveAttribute('data-status', 'ready');
   await expect(page.getByTestId('bridge-error')).toHaveCount(0);
+  await startCheck(page);
+  await expect(page.getByTestId('waiting-view')).toHaveAttribute('data-status', 'ready');
   expect(errors).toEqual([]);
 });
 
 test('demo mode shows the デモ badge', async ({ page }) => {
   await installFakeWails(page, { state: state('ready', true), appInfo: { version: '0.1.0', demo: true } });
   await page.goto('/');
+  await startCheck(page);
   await expect(page.getByTestId('demo-badge')).toContainText('デモ');
+  await expect(page.getByTestId('demo-panel')).toBeVisible();
   await expectNoScroll(page);
   await shot(page, 'waiting-ja-ready-demo');
 });
@@ -198,6 +220,7 @@ test('prefers-reduced-motion stops the animations', async ({ page }) => {
   await page.emulateMedia({ reducedMotion: 'reduce' });
   await installFakeWails(page, { state: state('ready'), appInfo: { version: '0.1.0', demo: false } });
   await page.goto('/');
+  await startCheck(page);
   const names = await page
     .locator('[data-testid="illustration"] .waves path, [data-testid="illustration"] .float')
     .evaluateAll((els) => els.map((el) => getComputedStyle(el).animationName));
@@ -215,6 +238,8 @@ test('every state fits a smaller 1024×768 window in both languages without scro
   await page.setViewportSize({ width: 1024, height: 768 });
   await installFakeWails(page, { state: state('ready', true), appInfo: { version: '0.1.0', demo: true } });
   await page.goto('/');
+  await expectNoScroll(page);
+  await startCheck(page);
   for (const lang of ['ja', 'en'] as const) {
     await page.getByTestId(`lang-${lang}`).click();
     for (const s of ['no_service', 'no_reader', 'ready', 'present'] as const) {

@@ -73,6 +73,16 @@ export function purposes(): Promise<Result<PurposeInfo[]>> {
   return call('Purposes', parsePurposes);
 }
 
+/** The check state at this moment (used once at startup; later changes come as check:state events). */
+export function checkState(): Promise<Result<CheckState>> {
+  return call('State', parseCheckState);
+}
+
+/** Demo mode only: the simulated card's 照合番号B, as printed on its face ("" outside demo mode). */
+export function demoCodeB(): Promise<Result<string>> {
+  return call('DemoCodeB', (v) => (typeof v === 'string' && /^\d{0,14}$/.test(v) ? v : null));
+}
+
 /** The clerk picked a purpose: Go starts waiting for a tap. */
 export function startCheck(purposeID: string): Promise<Result<CheckState>> {
   return call('StartCheck', parseCheckState, purposeID);

@@ -1,7 +1,9 @@
 import {
   appInfo,
   cancel,
+  checkState,
   confirm,
+  demoCodeB,
   demoTap,
   history,
   purposes,
@@ -20,7 +22,9 @@ export { on, offAll, setInvalidPayloadHandler, type Unsubscribe } from './events
 export {
   appInfo,
   cancel,
+  checkState,
   confirm,
+  demoCodeB,
   demoTap,
   history,
   purposes,
@@ -56,6 +60,7 @@ export const wailsBridge: Bridge = { readerState, appInfo, on };
 /** What the check store needs: the flow's calls and the check:state event. */
 export interface CheckBridge {
   on: typeof on;
+  checkState: typeof checkState;
   purposes: typeof purposes;
   startCheck: typeof startCheck;
   cancel: typeof cancel;
@@ -64,4 +69,4 @@ export interface CheckBridge {
   demoTap: typeof demoTap;
 }
 
-export const wailsCheckBridge: CheckBridge = { on, purposes, startCheck, cancel, submitCodeB, confirm, demoTap };
+export const wailsCheckBridge: CheckBridge = { on, checkState, purposes, startCheck, cancel, submitCodeB, confirm, demoTap };

@@ -94,11 +94,15 @@ function parseAttribute(v: unknown): Attribute | null {
   return { key: v.key, value: v.value };
 }
 
-/** Only image data URLs: nothing else may end up in an <img src>. */
+/**
+ * Only base64 data URLs (any media type: Go labels bytes it cannot identify
+ * application/octet-stream). What is shown is decided from the bytes by
+ * lib/portrait.ts, which builds the <img> URL itself.
+ */
 function parsePortrait(v: unknown): Portrait | null | undefined {
   if (v === null || v === undefined) return null;
   if (!isObject(v) || typeof v.mediaType !== 'string' || typeof v.dataUrl !== 'string') return undefined;
-  if (!/^data:image\/[a-z0-9.+-]+(;[a-z0-9=.+-]+)*;base64,/i.test(v.dataUrl)) return undefined;
+  if (!/^data:[a-z0-9.+-]+\/[a-z0-9.+-]+(;[a-z0-9=.+-]+)*;base64,[a-z0-9+/=]*$/i.test(v.dataUrl)) return undefined;
   return { mediaType: v.mediaType, dataUrl: v.dataUrl };
 }
 

@@ -9,6 +9,8 @@ export interface CounterBinding {
   /** Tells Go which reader state the screen now shows (logged; used by the smoke test). */
   UIShown(status: string): Promise<unknown>;
   Purposes(): Promise<unknown>;
+  State(): Promise<unknown>;
+  DemoCodeB(): Promise<unknown>;
   StartCheck(purposeID: string): Promise<unknown>;
   Cancel(): Promise<unknown>;
   SubmitCodeB(digits: string, allowLastTry: boolean): Promise<unknown>;

@@ -118,25 +118,37 @@ export function decodeWith(mod: OpenJPEGModule, bytes: Uint8Array): DecodedImage
 let loading: Promise<OpenJPEGModule> | null = null;
 
 /**
- * Loads the decoder once, on first use (the ~260 kB wasm is bundled by Vite
- * as an asset of this app, never fetched from the network). The wasm bytes
- * are fetched by us and handed over, so the module never guesses a path.
+ * Loads the decoder once, on first use. In the build the ~260 kB wasm is
+ * inlined as a data: URL into this lazily loaded chunk (vite.config.ts
+ * assetsInlineLimit), so it arrives by the same module loading as the app's
+ * own code: no fetch() of a separate file, which the webviews' custom schemes
+ * (wails://, http://wails.localhost) need not support, and never the network.
+ * The dev server hands out a plain URL instead, which is fetched.
  */
 export function loadOpenJPEG(): Promise<OpenJPEGModule> {
   loading ??= (async () => {
-    const [{ default: factory }, { default: wasmUrl }] = await Promise.all([
+    const [{ default: factory }, { default: wasmDataUrl }] = await Promise.all([
       import('@cornerstonejs/codec-openjpeg/decodewasmjs'),
       import('@cornerstonejs/codec-openjpeg/decodewasm?url'),
     ]);
-    const res = await fetch(wasmUrl);
-    if (!res.ok) throw new Error(`jpeg2000: wasm not found (${res.status})`);
     // OpenJPEG's [INFO] lines are noise for the clerk's console; errors surface as exceptions.
-    return factory({ wasmBinary: await res.arrayBuffer(), print: () => {}, printErr: () => {} });
+    const wasm = wasmDataUrl.startsWith('data:')
+      ? base64DataUrlBytes(wasmDataUrl)
+      : new Uint8Array(await (await fetch(wasmDataUrl)).arrayBuffer());
+    return factory({ wasmBinary: wasm, print: () => {}, printErr: () => {} });
   })();
   loading.catch(() => {
     loading = null;
   });
   return loading;
+}
+
+function base64DataUrlBytes(dataUrl: string): Uint8Array {
+  const comma = dataUrl.indexOf(',');
+  const bin = atob(dataUrl.slice(comma + 1));
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
 }
 
 /** The bytes of a base64 data: URL. */
@@ -145,13 +157,5 @@ export function dataUrlBytes(dataUrl: string): Uint8Array {
   if (!dataUrl.startsWith('data:') || comma < 0 || !dataUrl.slice(0, comma).endsWith(';base64')) {
     throw new Jpeg2000DecodeError('not_jpeg2000', 'not a base64 data URL');
   }
-  const bin = atob(dataUrl.slice(comma + 1));
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
-export function isJpeg2000(mediaType: string): boolean {
-  const t = mediaType.toLowerCase();
-  return t === 'image/jp2' || t === 'image/j2k' || t === 'image/jpx' || t === 'image/jpeg2000';
+  return base64DataUrlBytes(dataUrl);
 }

@@ -18,3 +18,12 @@ export function shortcut(e: KeyboardEvent): string | null {
   if (!isPlainKey(e) || isTyping(e)) return null;
   return e.key.length === 1 ? e.key.toLowerCase() : e.key;
 }
+
+/**
+ * True when the focus is on no control (the page, or the main area App moves
+ * it to): a view may then take it, and Enter may mean the view's main action.
+ */
+export function focusIsFree(el: Element | EventTarget | null = document.activeElement): boolean {
+  if (el === null || el === document.body || el === document.documentElement) return true;
+  return el instanceof HTMLElement && el.tagName === 'MAIN';
+}

@@ -32,7 +32,7 @@ export interface CheckStore extends Readable<CheckState> {
   readonly notice: Readable<Notice | null>;
   /** The last purpose the clerk chose (kept as the default for the next customer). */
   readonly lastPurpose: Readable<string>;
-  /** Subscribes to "check:state" and loads the purposes. Idempotent. */
+  /** Subscribes to "check:state", then fetches the current state and the purposes. Idempotent. */
   start(): Promise<void>;
   stop(): void;
   startCheck(purposeID: string): Promise<void>;
@@ -94,11 +94,15 @@ export function createCheckStore(bridge: CheckBridge): CheckStore {
 
   async function start(): Promise<void> {
     if (off !== null) return;
+    // Listen first so no change between fetch and subscribe is lost.
     off = bridge.on('check:state', (s) => {
       generation++;
       apply(s);
     });
-    const res = await bridge.purposes();
+    const started = generation;
+    const [current, res] = await Promise.all([bridge.checkState(), bridge.purposes()]);
+    // An older Go (or a plain browser) has no State(): stay idle until the first event.
+    if (current.ok && generation === started) apply(current.value);
     if (res.ok) {
       purposes.set(res.value);
       purposesError.set(null);
