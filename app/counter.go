@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -181,13 +182,21 @@ func cloneState(s ReaderState) ReaderState {
 }
 
 // UIShown is called by the frontend each time it has rendered a reader
-// state. It only logs (no personal data: the status is one of four words),
-// which lets the smoke test and a support engineer see what the clerk saw.
-func (c *Counter) UIShown(status string) {
-	switch ReaderStatus(status) {
+// state, or a check phase as "phase:<phase>". It only logs (no personal
+// data: the value is one of a few fixed words), which lets the smoke test
+// and a support engineer see what the clerk saw.
+func (c *Counter) UIShown(what string) {
+	switch ReaderStatus(what) {
 	case ReaderNoService, ReaderNone, ReaderReady, ReaderPresent:
-		c.log.Info("ui showing", "status", status)
-	default:
-		c.log.Warn("ui reported an unknown status")
+		c.log.Info("ui showing", "status", what)
+		return
 	}
+	if p, ok := strings.CutPrefix(what, "phase:"); ok {
+		switch Phase(p) {
+		case PhaseIdle, PhaseWaiting, PhaseEngaging, PhaseConsent, PhaseVerifying, PhaseCodeB, PhaseReadingCard, PhaseResult, PhaseError:
+			c.log.Info("ui showing", "phase", p)
+			return
+		}
+	}
+	c.log.Warn("ui reported an unknown screen")
 }

@@ -1,7 +1,10 @@
 package app
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -158,5 +161,22 @@ func TestDemoSource(t *testing.T) {
 	}
 	if !c.AppInfo().Demo {
 		t.Fatal("AppInfo().Demo false in demo mode")
+	}
+}
+
+func TestUIShownLogsOnlyKnownScreens(t *testing.T) {
+	var buf bytes.Buffer
+	c := NewCounter(CounterOptions{Source: &scriptSource{}, Log: slog.New(slog.NewTextHandler(&buf, nil))})
+	for _, w := range []string{"ready", "phase:result", "phase:code_b", "山田 花子", "phase:secret"} {
+		c.UIShown(w)
+	}
+	out := buf.String()
+	for _, want := range []string{"status=ready", "phase=result", "phase=code_b"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %s:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "山田") || strings.Contains(out, "secret") {
+		t.Fatalf("an unknown value reached the log:\n%s", out)
 	}
 }

@@ -199,11 +199,17 @@ func pickDocument(docs []mdoc.DocumentResult) *mdoc.DocumentResult {
 	return nil
 }
 
+// clerkWarnings are the warnings that change what the clerk does. The
+// others (certificate profile details, the holder not having a document
+// type that was asked for speculatively, encoding quirks) stay in the
+// verdict's JSON and the audit log, but would only puzzle at the counter.
+var clerkWarnings = []string{WarnUntrustedIssuer, WarnExtraElements, WarnExpired, mdoc.WarnElementErrors}
+
 func (v *ResultView) addWarning(w string) {
 	if w == mdoc.WarnUnrequestedElements {
 		w = WarnExtraElements // the same fact under the contract's name
 	}
-	if !slices.Contains(v.Warnings, w) {
+	if slices.Contains(clerkWarnings, w) && !slices.Contains(v.Warnings, w) {
 		v.Warnings = append(v.Warnings, w)
 	}
 }

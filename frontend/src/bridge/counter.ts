@@ -5,6 +5,7 @@ import type {
   CheckState,
   DemoKind,
   HistoryRow,
+  Phase,
   PurposeInfo,
   ReaderState,
   ReaderStatus,
@@ -58,7 +59,7 @@ export function appInfo(): Promise<Result<AppInfo>> {
  * Reports the state the screen now shows. Fire and forget: the log line on
  * the Go side is a diagnostic, so a failure here must never reach the clerk.
  */
-export function uiShown(status: ReaderStatus): void {
+export function uiShown(status: ReaderStatus | `phase:${Phase}`): void {
   const fn = counterBinding()?.UIShown;
   if (typeof fn !== 'function') return;
   try {

@@ -187,6 +187,7 @@ export const en: Messages = {
   'warning.untrusted_issuer': 'The issuer is not on the trusted list',
   'warning.extra_elements': 'Details that were not asked for were sent (discarded, not shown)',
   'warning.expired': 'The document has expired',
+  'warning.element_errors': 'Some of the requested details were not shared',
   'warning.ds_crl_dp_not_uri': 'The revocation list location cannot be read',
   'warning.other': 'Note ({code})',
 

@@ -192,6 +192,7 @@ export const ja = {
   'warning.untrusted_issuer': '信頼リストにない発行者です',
   'warning.extra_elements': '要求していない項目が送られてきました（表示せずに破棄しました）',
   'warning.expired': '有効期限が切れています',
+  'warning.element_errors': '求めた項目の一部が提供されませんでした',
   'warning.ds_crl_dp_not_uri': '失効情報の配布場所を確認できません',
   'warning.other': '注意事項があります（{code}）',
 
