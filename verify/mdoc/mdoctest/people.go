@@ -84,24 +84,29 @@ var (
 // same bytes on every call.
 func Portrait() []byte {
 	portraitOnce.Do(func() {
-		// A face-like oval on a gradient, with deterministic noise so that
-		// the JPEG is about as large as a real ID portrait (~6 KB).
-		const w, h = 96, 120
+		// A neutral ID-photo silhouette (head and shoulders on a pale
+		// background) with faint deterministic grain, so that the JPEG is
+		// about as large as a real ID portrait (~6 KB) and looks like one
+		// on the demo screen.
+		const w, h = 150, 188
 		img := image.NewRGBA(image.Rect(0, 0, w, h))
 		for y := 0; y < h; y++ {
 			for x := 0; x < w; x++ {
-				dx, dy := x-w/2, y-h*5/12
-				c := color.RGBA{R: uint8(200 - y*120/h), G: uint8(180 - x*60/w), B: 220, A: 255}
-				if dx*dx*3+dy*dy*2 < w*h/8 {
-					c = color.RGBA{R: 230, G: uint8(190 + (x*y)%20), B: 160, A: 255}
+				c := color.RGBA{R: uint8(214 - y*20/h), G: uint8(222 - y*20/h), B: 232 - uint8(y*16/h), A: 255}
+				hx, hy := x-w/2, y-h*2/5 // head
+				sx, sy := x-w/2, y-h      // shoulders
+				switch {
+				case hx*hx*100/(34*34)+hy*hy*100/(44*44) < 100:
+					c = color.RGBA{R: 112, G: 116, B: 124, A: 255}
+				case sx*sx*100/(70*70)+sy*sy*100/(62*62) < 100:
+					c = color.RGBA{R: 72, G: 78, B: 90, A: 255}
 				}
 				n := uint32(x*73856093 ^ y*19349663)
 				n ^= n >> 13
 				n *= 0x5bd1e995
 				n ^= n >> 15
-				c.R += uint8(n % 40)
-				c.G += uint8((n >> 8) % 40)
-				c.B += uint8((n >> 16) % 40)
+				g := uint8(n % 15)
+				c.R, c.G, c.B = c.R+g, c.G+g, c.B+g
 				img.Set(x, y, c)
 			}
 		}
