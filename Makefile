@@ -40,9 +40,11 @@ test-go:
 	go vet ./...
 	go test -count=1 ./...
 
-# e2e builds the frontend itself and tests the built files.
+# e2e builds the frontend itself and tests the built files: first against a
+# fake Go side (every screen and error), then against the real Go backend in
+# demo mode (internal/devserver).
 test-frontend:
-	cd frontend && npm run check && npm test && npm run e2e
+	cd frontend && npm run check && npm test && npm run e2e && npm run e2e:real
 
 smoke:
 	scripts/smoke.sh $(BIN)
