@@ -175,6 +175,7 @@ export const en: Messages = {
   'reason.mismatch': 'The contents do not match',
   'reason.doctype': 'Not the document type that was asked for',
   'reason.device': 'Cannot confirm the data belongs to this phone (it may be a copy)',
+  'reason.revocation_not_checked': 'Not checked: no revocation list is configured',
   'reason.not_configured': 'Required settings (such as trusted issuers) are missing',
   'reason.revocation_not_available': 'Revocation information could not be fetched',
   'reason.prerequisite_failed': 'Not checked because an earlier check failed',

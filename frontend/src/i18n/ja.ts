@@ -180,6 +180,7 @@ export const ja = {
   'reason.mismatch': '内容が一致しません',
   'reason.doctype': '要求した書類の種類と違います',
   'reason.device': 'このスマートフォンとの結び付きを確認できません（コピーの可能性があります）',
+  'reason.revocation_not_checked': '失効リストが設定されていないため、失効は確認していません',
   'reason.not_configured': '確認に必要な設定（信頼する発行者など）がありません',
   'reason.revocation_not_available': '失効情報を取得できませんでした',
   'reason.prerequisite_failed': '前の確認が不合格のため、確認していません',

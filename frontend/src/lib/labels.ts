@@ -53,6 +53,8 @@ export function reasonKey(c: CheckItem): { key: MessageKey; exact: boolean } {
     const k = `reason.ok.${c.id}`;
     return { key: known(k) ? k : 'reason.ok.other', exact: true };
   }
+  // Revocation is optional: without a configured CRL it is simply not checked.
+  if (c.id === 'revocation' && c.status === 'not_checked') return { key: 'reason.revocation_not_checked', exact: true };
   for (const [re, key] of reasonPatterns) if (re.test(c.code)) return { key, exact: true };
   return { key: `reason.generic.${c.status}`, exact: false };
 }
