@@ -115,3 +115,15 @@ func TestCardAgeCheckAndRemoval(t *testing.T) {
 		t.Fatalf("age check on the card %+v", st.Result)
 	}
 }
+
+// The smoke test (scripts/smoke.sh) types the demo card's 照合番号B into
+// the real window; it is fixed by the demo card's seed.
+func TestDemoCardCodeBIsStable(t *testing.T) {
+	code, err := demoCardCodeB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code != "07070420305678" {
+		t.Fatalf("the demo card's 照合番号B is %s; update scripts/smoke.sh", code)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"taimen/app/session"
 	"taimen/verify"
 	"taimen/verify/mdoc"
+	vmyna "taimen/verify/myna"
 	"taimen/verify/trust"
 )
 
@@ -203,7 +204,7 @@ func pickDocument(docs []mdoc.DocumentResult) *mdoc.DocumentResult {
 // others (certificate profile details, the holder not having a document
 // type that was asked for speculatively, encoding quirks) stay in the
 // verdict's JSON and the audit log, but would only puzzle at the counter.
-var clerkWarnings = []string{WarnUntrustedIssuer, WarnExtraElements, WarnExpired, mdoc.WarnElementErrors}
+var clerkWarnings = []string{WarnUntrustedIssuer, WarnExtraElements, WarnExpired, mdoc.WarnElementErrors, vmyna.WarnSubstituteChars}
 
 func (v *ResultView) addWarning(w string) {
 	if w == mdoc.WarnUnrequestedElements {

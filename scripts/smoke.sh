@@ -2,7 +2,9 @@
 # Smoke test of the real desktop binary under Xvfb, in demo mode, driven with
 # the keyboard alone as a clerk would: the purpose picker, 3 (age check) and
 # Enter → the waiting screen, P (demo phone tap) → the verified result, Y
-# (face matches) → wiped, back to the picker. The frontend reports each
+# (face matches) → wiped, back to the picker; then 1 (account opening), C
+# (demo plastic card), the card's 照合番号B → the result with the card's
+# JPEG 2000 photo decoded in the real webview, Y. The frontend reports each
 # screen it renders (Counter.UIShown); the app logs it, and this script
 # waits for those lines rather than sleeping. Screenshots are left in
 # build/smoke/ for a person to look at; each must not be blank.
@@ -53,10 +55,21 @@ xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" bash -c '
   xdotool key --clearmodifiers y
   wait_for "ui showing.*phase=idle" 2
   shot 4-wiped
+  xdotool key --clearmodifiers 1 Return
+  wait_for "ui showing.*phase=waiting" 2
+  xdotool key --clearmodifiers c
+  wait_for "ui showing.*phase=code_b"
+  # The demo card'"'"'s 照合番号B (app.TestDemoCardCodeBIsStable pins it).
+  xdotool type --delay 20 07070420305678
+  xdotool key --clearmodifiers Return
+  wait_for "ui showing.*phase=result" 2
+  shot 5-card-result
+  xdotool key --clearmodifiers y
+  wait_for "ui showing.*phase=idle" 3
   echo "smoke: start to ready ${ready_ms} ms; memory (app + WebKit) idle ${idle_kb} KiB, with a result ${result_kb} KiB"
 '
-for f in "$out"/[1-4]-*.png; do
+for f in "$out"/[1-5]-*.png; do
   sd=$(convert "$f" -colorspace Gray -format '%[fx:standard_deviation]' info:)
   awk -v sd="$sd" 'BEGIN { exit !(sd > 0.03) }' || { echo "smoke: $f looks blank (stddev $sd)" >&2; exit 1; }
 done
-echo "smoke: screenshots in $out: $(cd "$out" && ls [1-4]-*.png | tr '\n' ' ')"
+echo "smoke: screenshots in $out: $(cd "$out" && ls [1-5]-*.png | tr '\n' ' ')"

@@ -55,6 +55,8 @@ export function reasonKey(c: CheckItem): { key: MessageKey; exact: boolean } {
   }
   // Revocation is optional: without a configured CRL it is simply not checked.
   if (c.id === 'revocation' && c.status === 'not_checked') return { key: 'reason.revocation_not_checked', exact: true };
+  // An optional check the card route did not run (the text application's chip challenge).
+  if (c.status === 'not_checked' && c.code === 'no_challenge') return { key: 'reason.optional_not_run', exact: true };
   for (const [re, key] of reasonPatterns) if (re.test(c.code)) return { key, exact: true };
   return { key: `reason.generic.${c.status}`, exact: false };
 }
