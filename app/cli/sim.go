@@ -100,19 +100,25 @@ func runSimWallet(env *Env, args []string) int {
 			return ExitUsage
 		}
 	}
+	fmt.Fprintf(env.Stderr, "taimen: sim wallet: card for vpcd at %s (handover %s, transfer %s); stop with ctrl-c\n", *vpcd, *handover, *transfer)
+	return serveVPCD(env, "sim wallet", *vpcd, w)
+}
+
+// serveVPCD runs a simulator as the virtual card of a vpcd reader until
+// ctrl-c, redialling when pcscd goes away, and says so on stderr.
+func serveVPCD(env *Env, name, addr string, h vicc.Handler) int {
 	ctx, cancel := simContext()
 	defer cancel()
-	fmt.Fprintf(env.Stderr, "taimen: sim wallet: card for vpcd at %s (handover %s, transfer %s); stop with ctrl-c\n", *vpcd, *handover, *transfer)
-	c := vicc.New(*vpcd, w)
+	c := vicc.New(addr, h)
 	c.OnConnect = func(up bool) {
 		if up {
-			fmt.Fprintln(env.Stderr, "taimen: sim wallet: connected to vpcd")
+			fmt.Fprintf(env.Stderr, "taimen: %s: connected to vpcd\n", name)
 		} else {
-			fmt.Fprintln(env.Stderr, "taimen: sim wallet: vpcd connection closed, redialling")
+			fmt.Fprintf(env.Stderr, "taimen: %s: vpcd connection closed, redialling\n", name)
 		}
 	}
 	if err := c.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
-		fail(env.Stderr, fmt.Errorf("sim wallet: %w", err), "")
+		fail(env.Stderr, fmt.Errorf("%s: %w", name, err), "")
 		return ExitUsage
 	}
 	return ExitValid

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,7 +9,6 @@ import (
 
 	rmyna "taimen/reader/myna"
 	"taimen/sim/mynacard"
-	"taimen/sim/vicc"
 	"taimen/verify/myna/mynatest"
 )
 
@@ -100,23 +98,9 @@ func RunSimMynacard(env *Env, args []string) int {
 		card.SetAnswerHook(func(e mynacard.Entry) { fmt.Fprintln(env.Stderr, apduLine(e)) })
 	}
 	shown, _ := rmyna.ParseCodeB(cfg.CodeB)
-	ctx, cancel := simContext()
-	defer cancel()
 	fmt.Fprintf(env.Stderr, "taimen: sim mynacard: card for vpcd at %s; 照合番号B %s (%s), %d tries; 署名用パスワード %s; stop with ctrl-c\n",
 		*vpcd, cfg.CodeB, shown.Describe(), *tries, cfg.SignPassword)
-	c := vicc.New(*vpcd, card)
-	c.OnConnect = func(up bool) {
-		if up {
-			fmt.Fprintln(env.Stderr, "taimen: sim mynacard: connected to vpcd")
-		} else {
-			fmt.Fprintln(env.Stderr, "taimen: sim mynacard: vpcd connection closed, redialling")
-		}
-	}
-	if err := c.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
-		fail(env.Stderr, fmt.Errorf("sim mynacard: %w", err), "")
-		return ExitUsage
-	}
-	return ExitValid
+	return serveVPCD(env, "sim mynacard", *vpcd, card)
 }
 
 // apduLine describes one answered APDU for --apdu-log: the four header

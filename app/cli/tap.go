@@ -132,17 +132,13 @@ func runTap(env *Env, args []string) int {
 		fail(env.Stderr, fmt.Errorf("tap: %w", err), tapHint(err))
 		return ExitUsage
 	}
-	var logged *auditRef
+	var rec audit.Record
 	if sink != nil {
-		rec, err := session.PhoneRecord(out, p, []string{purpose.DocTypeMDL, purpose.DocTypeMNC}, operator(), audit.ConfirmNotConfirmed, sink.secret())
-		if err == nil {
-			logged, err = sink.record(ctx, rec)
-		}
-		if err != nil {
-			fail(env.Stderr, fmt.Errorf("tap: audit: %w", err), "the check was not recorded; fix the audit log and check again")
-			return ExitUsage
-		}
-		warnForward(env, logged)
+		rec, err = session.PhoneRecord(out, p, []string{purpose.DocTypeMDL, purpose.DocTypeMNC}, operator(), audit.ConfirmNotConfirmed, sink.secret())
+	}
+	logged, ok := recordCheck(ctx, env, sink, rec, err)
+	if !ok {
+		return ExitUsage
 	}
 	res := out.Result
 	if res == nil {
@@ -150,10 +146,7 @@ func runTap(env *Env, args []string) int {
 	}
 	o := tapOutput{Result: res, Outcome: out.Kind, Purpose: p.ID, Reader: name, Handover: out.Handover, Transport: out.Transport, Audit: logged}
 	if *asJSON {
-		enc := json.NewEncoder(env.Stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(o); err != nil {
-			fail(env.Stderr, fmt.Errorf("tap: writing result: %w", err), "")
+		if !writeJSON(env, o) {
 			return ExitUsage
 		}
 	} else {

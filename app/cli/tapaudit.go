@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/user"
@@ -110,4 +111,34 @@ func operator() string {
 		return u.Username
 	}
 	return "unknown"
+}
+
+// recordCheck writes the record of a finished check when there is an audit
+// log; a failure is reported (the check must not pass unrecorded) and false
+// returned.
+func recordCheck(ctx context.Context, env *Env, sink *auditSink, rec audit.Record, err error) (*auditRef, bool) {
+	if sink == nil {
+		return nil, true
+	}
+	var ref *auditRef
+	if err == nil {
+		ref, err = sink.record(ctx, rec)
+	}
+	if err != nil {
+		fail(env.Stderr, fmt.Errorf("tap: audit: %w", err), "the check was not recorded; fix the audit log and check again")
+		return nil, false
+	}
+	warnForward(env, ref)
+	return ref, true
+}
+
+// writeJSON prints v indented on stdout.
+func writeJSON(env *Env, v any) bool {
+	enc := json.NewEncoder(env.Stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		fail(env.Stderr, fmt.Errorf("tap: writing result: %w", err), "")
+		return false
+	}
+	return true
 }

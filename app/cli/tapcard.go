@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -78,18 +77,17 @@ func runTapCard(ctx context.Context, env *Env, p purpose.Purpose, trustPaths []s
 			els[k] = image{MediaType: img.MediaType, Base64: img.Bytes}
 		}
 	}
-	var logged *auditRef
+	var (
+		rec  audit.Record
+		rerr error
+	)
 	if sink != nil {
 		// The CLI shows no consent screen, so nothing is agreed for keeping.
-		rec, err := session.CardRecord(out, p, session.CardElements(p, res.Person, time.Now()), nil, operator(), audit.ConfirmNotConfirmed)
-		if err == nil {
-			logged, err = sink.record(ctx, rec)
-		}
-		if err != nil {
-			fail(env.Stderr, fmt.Errorf("tap: audit: %w", err), "the check was not recorded; fix the audit log and check again")
-			return ExitUsage
-		}
-		warnForward(env, logged)
+		rec, rerr = session.CardRecord(out, p, session.CardElements(p, res.Person, time.Now()), nil, operator(), audit.ConfirmNotConfirmed)
+	}
+	logged, ok := recordCheck(ctx, env, sink, rec, rerr)
+	if !ok {
+		return ExitUsage
 	}
 	o := cardOutput{Audit: logged,
 		Valid: res.Valid, Status: res.Status, Outcome: session.Verified, Purpose: p.ID, Reader: name,
@@ -103,10 +101,7 @@ func runTapCard(ctx context.Context, env *Env, p purpose.Purpose, trustPaths []s
 		Warnings: []string{},
 	}
 	if asJSON {
-		enc := json.NewEncoder(env.Stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(o); err != nil {
-			fail(env.Stderr, fmt.Errorf("tap: writing result: %w", err), "")
+		if !writeJSON(env, o) {
 			return ExitUsage
 		}
 	} else {
