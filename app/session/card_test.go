@@ -162,6 +162,12 @@ func TestCardElementsFollowThePurpose(t *testing.T) {
 	if els["sex"] != nil || len(els) != 4 {
 		t.Fatalf("account opening shows %v", keys(els))
 	}
+	// A purpose that asks for sex (IT's config file) gets it.
+	withSex := acct
+	withSex.Attributes = append(append([]purpose.Attribute(nil), acct.Attributes...), purpose.Sex)
+	if els := CardElements(withSex, out.Result.Person, time.Now()); els["sex"] == nil {
+		t.Fatalf("a purpose asking for sex does not get it: %v", keys(els))
+	}
 }
 
 func keys(m map[string]any) []string {
