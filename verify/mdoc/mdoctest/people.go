@@ -94,7 +94,7 @@ func Portrait() []byte {
 			for x := 0; x < w; x++ {
 				c := color.RGBA{R: uint8(214 - y*20/h), G: uint8(222 - y*20/h), B: 232 - uint8(y*16/h), A: 255}
 				hx, hy := x-w/2, y-h*2/5 // head
-				sx, sy := x-w/2, y-h      // shoulders
+				sx, sy := x-w/2, y-h     // shoulders
 				switch {
 				case hx*hx*100/(34*34)+hy*hy*100/(44*44) < 100:
 					c = color.RGBA{R: 112, G: 116, B: 124, A: 255}
