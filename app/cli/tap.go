@@ -104,7 +104,7 @@ func runTap(env *Env, args []string) int {
 	}
 	store, err := loadTrust(trustPaths)
 	if err != nil {
-		fail(env.Stderr, fmt.Errorf("tap: %w", err), "pass the issuers' roots with --trust FILE, or put them in "+configTrustDir())
+		fail(env.Stderr, fmt.Errorf("tap: %w", err), "pass the issuers' roots with --trust FILE, or put them in "+configTrustDir("iaca"))
 		return ExitUsage
 	}
 	// Bluetooth is opened before the tap: phones hand over to BLE at once.
@@ -161,7 +161,7 @@ func runTap(env *Env, args []string) int {
 // loadTrust reads --trust paths, or the configured trust folder.
 func loadTrust(paths []string) (*trust.Store, error) {
 	if len(paths) == 0 {
-		dir := configTrustDir()
+		dir := configTrustDir("iaca")
 		if _, err := os.Stat(dir); err != nil {
 			return nil, errors.New("no trust anchors given or configured")
 		}
@@ -174,13 +174,10 @@ func loadTrust(paths []string) (*trust.Store, error) {
 	return trust.NewStore(anchors...), nil
 }
 
-// configTrustDir is where branch IT puts the IACA roots a terminal trusts.
-func configTrustDir() string {
-	dir, err := os.UserConfigDir()
-	if err != nil {
-		dir = "."
-	}
-	return filepath.Join(dir, "taimen", "trust", "iaca")
+// configTrustDir is where branch IT puts the anchors of one purpose
+// (iaca, jlis, …): the same folders the desktop app reads.
+func configTrustDir(kind string) string {
+	return filepath.Join(taimenConfigDir(), "trust", kind)
 }
 
 // waitForTap follows the readers until a card or phone is on the named

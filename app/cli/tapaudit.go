@@ -9,6 +9,7 @@ import (
 	"os/user"
 	"path/filepath"
 
+	"taimen/app"
 	"taimen/app/audit"
 )
 
@@ -22,13 +23,14 @@ type auditSink struct {
 	keys    *audit.TerminalKeys
 }
 
-// taimenConfigDir is the terminal's own folder (keys, local log, trust).
+// taimenConfigDir is the terminal's own folder (keys, local log, trust),
+// shared with the desktop app.
 func taimenConfigDir() string {
-	dir, err := os.UserConfigDir()
+	dir, err := app.ConfigDir()
 	if err != nil {
-		dir = "."
+		return "taimen"
 	}
-	return filepath.Join(dir, "taimen")
+	return dir
 }
 
 // openAuditSink opens the log named by dsn with the terminal's keys

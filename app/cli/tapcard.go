@@ -49,7 +49,7 @@ type image struct {
 func runTapCard(ctx context.Context, env *Env, p purpose.Purpose, trustPaths []string, readerName, codeB string, allowLast bool, timeout time.Duration, asJSON bool, sink *auditSink) int {
 	keys, err := loadCAKeys(trustPaths)
 	if err != nil {
-		fail(env.Stderr, fmt.Errorf("tap: %w", err), "pass the J-LIS CA keys with --trust FILE (PEM public keys or CV certificates)")
+		fail(env.Stderr, fmt.Errorf("tap: %w", err), "pass the J-LIS CA keys with --trust FILE (PEM public keys or CV certificates), or put them in "+configTrustDir("jlis"))
 		return ExitUsage
 	}
 	name, err := waitForTap(ctx, readerName, timeout)
@@ -139,7 +139,11 @@ func nonNil(s []string) []string {
 // Certificates in the same files (the JPKI roots) are skipped.
 func loadCAKeys(paths []string) ([]vmyna.CAKey, error) {
 	if len(paths) == 0 {
-		return nil, errors.New("no J-LIS CA keys given")
+		dir := configTrustDir("jlis")
+		if _, err := os.Stat(dir); err != nil {
+			return nil, errors.New("no J-LIS CA keys given or configured")
+		}
+		paths = []string{dir}
 	}
 	var keys []vmyna.CAKey
 	for _, p := range paths {
