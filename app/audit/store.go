@@ -220,23 +220,7 @@ func migrate(ctx context.Context, db *sql.DB, d dialect) error {
 
 // terminals lists the terminals and their registered public keys.
 func (s *Store) terminals(ctx context.Context) ([]string, map[string][]byte, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT terminal_id, public_key FROM audit_terminals ORDER BY terminal_id`)
-	if err != nil {
-		return nil, nil, storageErr("read terminals", err)
-	}
-	defer rows.Close()
-	var ids []string
-	keys := map[string][]byte{}
-	for rows.Next() {
-		var id string
-		var k []byte
-		if err := rows.Scan(&id, &k); err != nil {
-			return nil, nil, storageErr("read terminals", err)
-		}
-		ids = append(ids, id)
-		keys[id] = k
-	}
-	return ids, keys, storageErr("read terminals", rows.Err())
+	return terminalsOf(ctx, s.db)
 }
 
 // PurgeResult counts what a purge did.
