@@ -19,23 +19,7 @@ import { on } from './events';
 export * from './types';
 export * from './result';
 export { on, offAll, setInvalidPayloadHandler, type Unsubscribe } from './events';
-export {
-  appInfo,
-  cancel,
-  checkState,
-  confirm,
-  demoCodeB,
-  demoTap,
-  history,
-  purposes,
-  readerState,
-  saveSettings,
-  settings,
-  startCheck,
-  submitCodeB,
-  trustAnchors,
-  uiShown,
-} from './counter';
+export * from './counter';
 export {
   parseAnchors,
   parseAppInfo,
